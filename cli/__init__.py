@@ -1,0 +1,1 @@
+"""The ``viva-archive`` command line."""

@@ -1,0 +1,21 @@
+"""Expected failures of the command line: one clear line, a fixed exit code, no traceback."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import OperationalError
+
+from storage.config import mask_url
+
+
+class CliError(Exception):
+    """A failure the user can act on; ``exit_code`` 2 for bad arguments, 1 otherwise."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def database_error(url: str, exc: OperationalError) -> CliError:
+    """A one-line message naming the database (password masked) and the driver's reason."""
+    reason = str(exc.orig or exc).strip().splitlines()[0] if str(exc.orig or exc).strip() else ""
+    return CliError(f"cannot use database {mask_url(url)}: {reason}")

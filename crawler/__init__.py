@@ -1,0 +1,1 @@
+"""VIVA Militer crawler: spiders, parsing and pipelines."""

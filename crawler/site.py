@@ -1,0 +1,176 @@
+"""Every selector and URL rule for VIVA Militer, in one place.
+
+A change of the site's markup or URL scheme must be a one-file fix: nothing else in the project
+hard-codes a host, a path shape, a CSS class or an XPath. Each constant carries the confidence
+tag from ``/work/shared/SITE.md``: [live] seen working in 2025-2026, [code] used by public
+scrapers (may be stale), [text] seen in stored page text, [guess] by analogy only.
+"""
+
+from __future__ import annotations
+
+import re
+
+# --------------------------------------------------------------------------------------------
+# Hosts and URL shapes
+# --------------------------------------------------------------------------------------------
+
+DEFAULT_BASE_URL = "https://www.viva.co.id"
+"""Where canonical URLs point unless ``VIVA_BASE_URL`` says otherwise."""
+
+SITE_HOSTS: frozenset[str] = frozenset({"www.viva.co.id", "viva.co.id", "beta.viva.co.id"})
+"""Hosts serving the same articles [text]; all map onto the configured base URL."""
+
+SECTION = "militer"
+"""Site section of every archived article [text]."""
+
+SUBCHANNELS: tuple[str, ...] = ("militer-indonesia", "militer-dunia")
+"""Known subchannels [code]; the article regex accepts others so a new one is not lost."""
+
+AMP_PREFIX = "/amp"
+"""AMP copies live at ``/amp/militer/{sub}/{id}-{slug}`` [text]."""
+
+ARTICLE_PATH_RE = re.compile(
+    r"^(?:/amp)?/militer/(?P<sub>[a-z0-9]+(?:-[a-z0-9]+)*)/(?P<id>\d+)-(?P<slug>[^/?#]+?)/?$",
+    re.IGNORECASE,
+)
+"""Article path ``/militer/{subchannel}/{id}-{slug}``, optional AMP prefix [text]."""
+
+ARTICLE_PATH_TEMPLATE = "/militer/{sub}/{id}-{slug}"
+"""Canonical article path built from the parts matched by ``ARTICLE_PATH_RE``."""
+
+TRACKING_PARAMS: frozenset[str] = frozenset({"medium", "link", "campaign", "single"})
+"""Query parameters that never change the content [text]; ``single`` rides on ``page=all`` [code]."""
+
+TRACKING_PARAM_PREFIXES: tuple[str, ...] = ("utm_",)
+"""Parameter name prefixes that are tracking too (``utm_source``, ``utm_medium``...) [text]."""
+
+PAGE_PARAM = "page"
+"""Query parameter selecting page N of a multi-page article [text]."""
+
+PAGE_ALL = "all"
+"""``?page=all`` renders the whole article on one page [code]."""
+
+LISTING_PATHS: tuple[str, ...] = tuple(f"/{SECTION}/{sub}" for sub in SUBCHANNELS)
+"""Channel listing pages [code]."""
+
+DATE_INDEX_PATH = "/indeks/militer/all/{year:04d}/{month:02d}/{day:02d}"
+"""Daily index of articles, may continue with ``?page=N`` [guess]."""
+
+SITEMAP_INDEX_PATH = "/sitemap.xml"
+"""Sitemap index [code]."""
+
+NEWS_SITEMAP_PATH = "/sitemap/news/militer.xml"
+"""Google News sitemap of recent militer articles (~2 days) [code]."""
+
+RSS_PATH = "/get/all"
+"""Whole-site RSS feed; no militer feed is known [code]."""
+
+SITEMAP_NAMESPACES: dict[str, str] = {
+    "sm": "http://www.sitemaps.org/schemas/sitemap/0.9",
+    "news": "http://www.google.com/schemas/sitemap-news/0.9",
+}
+"""XML namespaces of the sitemaps [code]."""
+
+SITEMAP_LOC_XPATH = "//sm:sitemap/sm:loc/text()"
+NEWS_URL_XPATH = "//sm:url"
+NEWS_LOC_XPATH = "sm:loc/text()"
+NEWS_DATE_XPATH = "news:news/news:publication_date/text()"
+NEWS_TITLE_XPATH = "news:news/news:title/text()"
+NEWS_KEYWORDS_XPATH = "news:news/news:keywords/text()"
+
+# --------------------------------------------------------------------------------------------
+# Listing pages (channel listings and date index share the row markup)
+# --------------------------------------------------------------------------------------------
+
+LISTING_ROW = "div.article-list-row"  # [code]
+LISTING_LINK = "a.article-list-title"  # [code]
+LISTING_TITLE = "a.article-list-title h2"  # [code]
+LISTING_CATEGORY = "a.article-list-cate"  # [code]
+LISTING_DATE = "div.article-list-date"  # [code]
+LISTING_LOAD_MORE = "#load-more-btn"  # [code] AJAX "Muat Lainnya"
+
+# --------------------------------------------------------------------------------------------
+# Article page: structured data and meta tags
+# --------------------------------------------------------------------------------------------
+
+JSONLD_SCRIPTS = "script[type='application/ld+json']"
+"""JSON-LD blocks; the ``NewsArticle`` one carries most fields [code]."""
+
+JSONLD_ARTICLE_TYPES: frozenset[str] = frozenset({"NewsArticle", "Article", "ReportageNews"})
+
+CANONICAL_LINKS: tuple[str, ...] = ("link[rel='canonical']::attr(href)", "meta[property='og:url']::attr(content)")
+"""Canonical URL sources, in order; JSON-LD ``mainEntityOfPage`` comes last [live]."""
+
+META_TITLE = "meta[property='og:title']::attr(content)"  # [code]
+META_DESCRIPTIONS: tuple[str, ...] = (
+    "meta[property='og:description']::attr(content)",
+    "meta[name='description']::attr(content)",
+)  # [code]
+META_PUBLISHED = "meta[property='article:published_time']::attr(content)"  # [code]
+META_MODIFIED = "meta[property='article:modified_time']::attr(content)"  # [guess]
+META_KEYWORDS = "meta[name='news_keywords']::attr(content)"  # [code]
+META_IMAGE = "meta[property='og:image']::attr(content)"  # [code]
+
+# --------------------------------------------------------------------------------------------
+# Article page: DOM
+# --------------------------------------------------------------------------------------------
+
+TITLE = "div.main-content-top h1.main-content-title, h1.main-content-title"  # [code]
+DATE = "div.main-content-date"  # [code] "Selasa, 22 Juli 2025 - 17:20 WIB"
+AUTHOR_ITEMS = "div.main-content-author ul li"  # [code]
+AUTHOR_LINKS = "div.main-content-author a"  # [code] when there is no list
+EDITOR_LABEL_RE = re.compile(r"^\s*(?:editor|redaktur)\s*:?\s*", re.IGNORECASE)  # [guess]
+AUTHOR_LABEL_RE = re.compile(
+    r"^\s*(?:penulis|reporter|oleh|laporan)\s*:?\s*", re.IGNORECASE
+)  # [guess]
+BREADCRUMB = "ul.breadcrumb a.breadcrumb-step"  # [code] text in a child div
+TAGS = "div.topic-list-container a"  # [code]
+
+LEAD_IMAGE_CONTAINER = "div.main-content-image"  # [code]
+LEAD_IMAGE = "div.mci-frame picture img, div.mci-frame img, img"  # [code], then any img
+LAZY_IMAGE_ATTRS: tuple[str, ...] = ("data-original", "data-src", "src")
+"""Image URL attributes in order: lazy images keep the real URL in ``data-original`` [code]."""
+
+BODY = "div.main-content-detail"  # [code]
+BODY_BLOCK_TAGS: frozenset[str] = frozenset({"p", "h2", "h3", "h4", "blockquote"})
+"""Elements whose text is a body paragraph; the body is made of ``p`` [code], subheads [guess]."""
+
+IMAGE_CONTAINER_TAGS: frozenset[str] = frozenset({"figure", "div", "p", "span", "picture"})
+"""Wrappers that may hold an in-body picture with its caption and credit [guess]."""
+
+BODY_NOISE: tuple[str, ...] = (
+    "div.recommended-article",  # [text] injected related headlines
+    "div.widget-other-article",  # [text]
+    "[class*='baca-juga']",  # [guess] "Baca Juga" boxes
+    "script",
+    "style",
+    "noscript",
+    "iframe",
+    "ins",
+    "form",
+    "button",
+    "[class*='ads-']",  # [guess] ad slots
+    "[id^='div-gpt-ad']",  # [guess] Google Publisher Tag slots
+    "[class*='share']",  # [guess] social buttons
+    "[class*='newsletter']",  # [guess]
+    "[class*='next-page']",  # [guess] "Halaman Selanjutnya" box with the teaser
+    "[class*='pagination']",  # [guess] page links
+)
+"""Elements dropped from the body whatever they contain."""
+
+BACA_JUGA_RE = re.compile(r"^\s*baca\s+(?:juga|selengkapnya)\b", re.IGNORECASE)  # [text]
+NEXT_PAGE_RE = re.compile(r"^\s*(?:halaman\s+selanjutnya\s*)+$", re.IGNORECASE)  # [text]
+CAPTION_PREFIX_RE = re.compile(r"^\s*VIVA\s+Militer\s*:\s*", re.IGNORECASE)  # [text]
+CREDIT_LABEL_RE = re.compile(r"^\s*(?:sumber|photo|foto)\s*:\s*", re.IGNORECASE)  # [text]
+CREDIT_BULLETS = " \t•·●▪-–|"
+"""Characters stripped around a credit (``Sumber : • rferl.org``) [text]."""
+TEASER_ELLIPSIS_RE = re.compile(r"(?:\.{3}|…)\s*$")
+"""A ``Halaman Selanjutnya`` teaser ends with an ellipsis [guess]."""
+
+NEXT_PAGE_XPATH = (
+    "//a[re:test(normalize-space(.), '^halaman selanjutnya$', 'i')] | //link[@rel='next']"
+)
+"""A page with a next page carries this link [text]."""
+
+PAGE_LINKS = "a[href*='page=']::attr(href)"
+"""Pagination links ``?page=N``; the highest N on the article's own path is its page count."""

@@ -1,0 +1,120 @@
+"""URL canonicalization for VIVA Militer (w3lib based).
+
+One canonical form per article: the configured base URL plus ``/militer/{sub}/{id}-{slug}``,
+whatever host variant, scheme, AMP prefix, page parameter, tracking parameter or fragment the
+link carried. Listing, index and sitemap URLs keep their path and meaningful query but move onto
+the base URL too, so request fingerprints and de-duplication see one URL per resource.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urljoin, urlsplit
+
+from w3lib.url import add_or_replace_parameter, canonicalize_url, safe_url_string, url_query_cleaner
+
+from crawler import site
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _netloc(scheme: str, host: str | None, port: int | None) -> str:
+    """``host[:port]`` lower-cased, without the scheme's default port."""
+    host = (host or "").lower()
+    return host if port in (None, _DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
+
+
+def _base_parts(base_url: str) -> tuple[str, str, str]:
+    """(root ``scheme://netloc``, netloc, path prefix without trailing slash) of the base URL."""
+    parts = urlsplit(base_url.strip())
+    netloc = _netloc(parts.scheme, parts.hostname, parts.port)
+    return f"{parts.scheme}://{netloc}", netloc, parts.path.rstrip("/")
+
+
+def is_viva_host(host: str, base_url: str = site.DEFAULT_BASE_URL) -> bool:
+    """Whether ``host`` (``name[:port]``) is a VIVA host variant or the configured base host."""
+    host = host.lower().rstrip(".")
+    bare = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    return host in site.SITE_HOSTS or bare in site.SITE_HOSTS or host == _base_parts(base_url)[1]
+
+
+def _split_viva(url: str, base_url: str) -> tuple[str, str] | None:
+    """(path relative to the site root, query) of a VIVA URL, or None for a foreign one."""
+    try:
+        parts = urlsplit(safe_url_string(urljoin(base_url, url.strip())))
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in _DEFAULT_PORTS:
+        return None
+    netloc = _netloc(parts.scheme, parts.hostname, port)
+    if not is_viva_host(netloc, base_url):
+        return None
+    _, base_netloc, prefix = _base_parts(base_url)
+    path = parts.path or "/"
+    if prefix and netloc == base_netloc and path.startswith(prefix + "/"):
+        path = path[len(prefix) :]
+    return path, parts.query
+
+
+def article_parts(url: str, base_url: str = site.DEFAULT_BASE_URL) -> tuple[str, int, str] | None:
+    """(subchannel, article id, slug) of a VIVA Militer article URL, else None."""
+    split = _split_viva(url, base_url)
+    if split is None:
+        return None
+    match = site.ARTICLE_PATH_RE.match(split[0])
+    if match is None:
+        return None
+    return match["sub"].lower(), int(match["id"]), match["slug"]
+
+
+def article_id_from_url(url: str) -> int | None:
+    """Numeric article id of a VIVA Militer article URL (any host variant), else None."""
+    parts = article_parts(url)
+    return None if parts is None else parts[1]
+
+
+def canonical_article_url(url: str, base_url: str) -> str | None:
+    """``base_url`` + ``/militer/{sub}/{id}-{slug}`` for any article URL variant, else None."""
+    parts = article_parts(url, base_url)
+    if parts is None:
+        return None
+    sub, article_id, slug = parts
+    return base_url.strip().rstrip("/") + site.ARTICLE_PATH_TEMPLATE.format(
+        sub=sub, id=article_id, slug=slug
+    )
+
+
+def article_page_url(canonical_url: str, page: int | str) -> str:
+    """``?page=all`` or ``?page=N`` of an article; page 1 is the canonical URL itself."""
+    if page == site.PAGE_ALL:
+        return add_or_replace_parameter(canonical_url, site.PAGE_PARAM, site.PAGE_ALL)
+    number = int(page)
+    if number < 1:
+        raise ValueError(f"page must be >= 1 or {site.PAGE_ALL!r}, got {page!r}")
+    if number == 1:
+        return canonical_url
+    return add_or_replace_parameter(canonical_url, site.PAGE_PARAM, str(number))
+
+
+def is_tracking_param(name: str) -> bool:
+    """Whether a query parameter only tracks the click (``medium``, ``utm_*``...)."""
+    name = name.lower()
+    return name in site.TRACKING_PARAMS or name.startswith(site.TRACKING_PARAM_PREFIXES)
+
+
+def to_base_url(url: str, base_url: str) -> str | None:
+    """Move a VIVA URL (any host variant, or relative) onto ``base_url``.
+
+    Keeps the path and the non-tracking query (sorted, as w3lib canonicalizes it), drops the
+    fragment; None for foreign hosts and non-HTTP schemes.
+    """
+    split = _split_viva(url, base_url)
+    if split is None:
+        return None
+    path, query = split
+    root, _, prefix = _base_parts(base_url)
+    rebuilt = f"{root}{prefix}{path}" + (f"?{query}" if query else "")
+    tracking = [k for k, _ in parse_qsl(query, keep_blank_values=True) if is_tracking_param(k)]
+    if tracking:
+        rebuilt = url_query_cleaner(rebuilt, tracking, remove=True, unique=False)
+    return canonicalize_url(rebuilt)

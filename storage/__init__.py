@@ -1,0 +1,1 @@
+"""The archive's storage layer: database configuration, models, migrations and operations."""

@@ -1,0 +1,43 @@
+"""Which database the archive lives in, and how to name it without leaking a password."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+DEFAULT_SQLITE_PATH = Path("data") / "archive.sqlite3"
+"""The embedded default: a SQLite file under ``./data/`` (created when first used)."""
+
+
+class ConfigError(ValueError):
+    """A configuration value is unusable; the message is one line, safe to print."""
+
+
+def resolve_database_url(setting: str | None = None) -> str:
+    """The database URL: an explicit setting (``-s DATABASE_URL=``), then the environment, then
+    the SQLite default. The SQLite file's folder is created so a fresh machine just works."""
+    url = setting or os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ConfigError(f"DATABASE_URL is not a database URL: {mask_url(url)}") from exc
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    return url
+
+
+def mask_url(url: str) -> str:
+    """The URL with its password replaced by ``***``, for logs and error messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        # Not parseable as a URL: still hide anything between "://user:" and "@".
+        head, sep, tail = url.partition("://")
+        if sep and "@" in tail:
+            creds, _, host = tail.rpartition("@")
+            user = creds.split(":", 1)[0]
+            return f"{head}://{user}:***@{host}"
+        return url

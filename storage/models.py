@@ -1,0 +1,197 @@
+"""The archive schema: typed SQLAlchemy 2 models, the one source of truth for migrations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from storage.types import UTCDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Timestamp = Annotated[datetime, mapped_column(UTCDateTime())]
+"""An aware timestamp, stored in UTC on both databases."""
+JsonList = Annotated[list[Any], mapped_column(JSON, default=list)]
+"""An ordered list kept with the row (authors, tags, images) for faithful export."""
+
+ARTICLE_STATUSES = ("live", "gone")
+RUN_STATUSES = ("running", "finished", "failed", "interrupted")
+
+
+class Base(DeclarativeBase):
+    """Declarative base carrying the constraint naming convention."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Article(Base):
+    """The current state of one VIVA Militer article (its latest revision plus bookkeeping)."""
+
+    __tablename__ = "articles"
+    __table_args__ = (
+        CheckConstraint("status IN ('live', 'gone')", name="status"),
+        Index("ix_articles_status_published_at", "status", "published_at"),
+        Index("ix_articles_subchannel_published_at", "subchannel", "published_at"),
+    )
+
+    article_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    url: Mapped[str] = mapped_column(Text, unique=True)
+    section: Mapped[str] = mapped_column(String(40), default="militer")
+    subchannel: Mapped[str | None] = mapped_column(String(80))
+    title: Mapped[str] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[Timestamp | None] = mapped_column(index=True)
+    modified_at: Mapped[Timestamp | None]
+    authors: Mapped[JsonList]
+    editor: Mapped[str | None] = mapped_column(Text)
+    tags: Mapped[JsonList]
+    lead_image_url: Mapped[str | None] = mapped_column(Text)
+    lead_image_caption: Mapped[str | None] = mapped_column(Text)
+    lead_image_credit: Mapped[str | None] = mapped_column(Text)
+    images: Mapped[JsonList]
+    body: Mapped[str] = mapped_column(Text)
+    word_count: Mapped[int] = mapped_column(Integer)
+    page_count: Mapped[int] = mapped_column(Integer, default=1)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    extraction_warnings: Mapped[JsonList]
+    revision_count: Mapped[int] = mapped_column(Integer, default=1)
+    fetched_at: Mapped[Timestamp]
+    first_seen_at: Mapped[Timestamp]
+    last_checked_at: Mapped[Timestamp] = mapped_column(index=True)
+    last_changed_at: Mapped[Timestamp]
+    status: Mapped[str] = mapped_column(String(8), default="live")
+    gone_at: Mapped[Timestamp | None]
+
+
+class ArticleRevision(Base):
+    """One distinct content version of an article, kept in full; revision 1 is the first capture."""
+
+    __tablename__ = "article_revisions"
+    __table_args__ = (UniqueConstraint("article_id", "revision"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.article_id", ondelete="CASCADE"), index=True
+    )
+    revision: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    url: Mapped[str] = mapped_column(Text)
+    subchannel: Mapped[str | None] = mapped_column(String(80))
+    title: Mapped[str] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[Timestamp | None]
+    modified_at: Mapped[Timestamp | None]
+    authors: Mapped[JsonList]
+    editor: Mapped[str | None] = mapped_column(Text)
+    tags: Mapped[JsonList]
+    lead_image: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    images: Mapped[JsonList]
+    body: Mapped[str] = mapped_column(Text)
+    word_count: Mapped[int] = mapped_column(Integer)
+    page_count: Mapped[int] = mapped_column(Integer)
+    extraction_warnings: Mapped[JsonList]
+    fetched_at: Mapped[Timestamp]
+    captured_at: Mapped[Timestamp]
+    crawl_run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("crawl_runs.id", ondelete="SET NULL"), index=True
+    )
+
+
+class Tag(Base):
+    """A topic tag, normalized so "all articles tagged X" is an indexed join."""
+
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Text, unique=True)
+
+
+class ArticleTag(Base):
+    """Which article carries which tag (current revision)."""
+
+    __tablename__ = "article_tags"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.article_id", ondelete="CASCADE"), primary_key=True
+    )
+    tag_id: Mapped[int] = mapped_column(
+        ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class Author(Base):
+    """An author's name, normalized so "all articles by X" is an indexed join."""
+
+    __tablename__ = "authors"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Text, unique=True)
+
+
+class ArticleAuthor(Base):
+    """Which article is by which author (current revision)."""
+
+    __tablename__ = "article_authors"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.article_id", ondelete="CASCADE"), primary_key=True
+    )
+    author_id: Mapped[int] = mapped_column(
+        ForeignKey("authors.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class CrawlRun(Base):
+    """One crawl: what was asked, how it ended, and what it counted."""
+
+    __tablename__ = "crawl_runs"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('running', 'finished', 'failed', 'interrupted')", name="status"
+        ),
+        Index("ix_crawl_runs_mode_status", "mode", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mode: Mapped[str] = mapped_column(String(20))
+    arguments: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    started_at: Mapped[Timestamp] = mapped_column(index=True)
+    finished_at: Mapped[Timestamp | None]
+    status: Mapped[str] = mapped_column(String(12), default="running")
+    finish_reason: Mapped[str | None] = mapped_column(Text)
+    pid: Mapped[int | None] = mapped_column(Integer)
+    hostname: Mapped[str | None] = mapped_column(String(255))
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+    responses_2xx: Mapped[int] = mapped_column(Integer, default=0)
+    responses_3xx: Mapped[int] = mapped_column(Integer, default=0)
+    responses_4xx: Mapped[int] = mapped_column(Integer, default=0)
+    responses_5xx: Mapped[int] = mapped_column(Integer, default=0)
+    articles_new: Mapped[int] = mapped_column(Integer, default=0)
+    articles_updated: Mapped[int] = mapped_column(Integer, default=0)
+    articles_unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    articles_gone: Mapped[int] = mapped_column(Integer, default=0)
+    articles_dropped: Mapped[int] = mapped_column(Integer, default=0)
+    dropped_reasons: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    extraction_warnings: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

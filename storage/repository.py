@@ -1,0 +1,261 @@
+"""Archive operations: set-based batch writes with revisions, and the crawler's read queries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, Table, and_, delete, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.engine import get_session_factory
+from storage.models import (
+    Article,
+    ArticleAuthor,
+    ArticleRevision,
+    ArticleTag,
+    Author,
+    Tag,
+)
+from storage.records import article_row, revision_row
+
+TAGS, ARTICLE_TAGS = Tag.__table__, ArticleTag.__table__
+AUTHORS, ARTICLE_AUTHORS = Author.__table__, ArticleAuthor.__table__
+
+CHUNK = 500
+"""Ids per ``IN (...)`` list: far below both databases' bound-parameter limits."""
+
+RECHECK_TIERS: tuple[tuple[timedelta, timedelta], ...] = (
+    (timedelta(days=2), timedelta(hours=1)),
+    (timedelta(days=14), timedelta(days=1)),
+)
+"""Default re-check schedule: (published within, checked at most every)."""
+
+# Columns a changed article takes from the new capture (first_seen_at and the key never change).
+_CHANGED_COLUMNS = (
+    "url", "section", "subchannel", "title", "description", "published_at", "modified_at",
+    "authors", "editor", "tags", "lead_image_url", "lead_image_caption", "lead_image_credit",
+    "images", "body", "word_count", "page_count", "content_hash", "extraction_warnings",
+    "fetched_at",
+)  # fmt: skip
+
+
+@dataclass(slots=True)
+class BatchResult:
+    """What one batch write did, by article id."""
+
+    new: list[int] = field(default_factory=list)
+    updated: list[int] = field(default_factory=list)
+    unchanged: list[int] = field(default_factory=list)
+
+
+def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    """Consecutive slices of ``values`` of at most ``size`` elements."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def last_per_article(items: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """One item per article id, the last one seen winning, ordered by id.
+
+    A batch holding one key twice would make ``ON CONFLICT DO UPDATE`` fail ("cannot affect row a
+    second time"); a stable order keeps concurrent writers from deadlocking each other."""
+    latest = {int(item["article_id"]): item for item in items}
+    return [latest[key] for key in sorted(latest)]
+
+
+class ArchiveRepository:
+    """Reads and writes the archive of one database; every method is one short transaction."""
+
+    def __init__(self, url: str | None = None, sessions: sessionmaker[Session] | None = None):
+        self.sessions = sessions or get_session_factory(url)
+
+    # -- writes ---------------------------------------------------------------------------------
+
+    def store_articles(
+        self,
+        items: Iterable[Mapping[str, Any]],
+        *,
+        run_id: int | None = None,
+        now: datetime | None = None,
+    ) -> BatchResult:
+        """Upsert a batch of crawled items in one transaction.
+
+        New articles are inserted with revision 1; an article whose content hash differs from
+        its latest revision gets the new content and revision N+1 (older revisions stay); an
+        unchanged one only has ``last_checked_at`` moved. One ``INSERT ... ON CONFLICT`` decides
+        all three for the whole batch, so concurrent writers cannot race."""
+        batch = last_per_article(items)
+        result = BatchResult()
+        if not batch:
+            return result
+        now = now or datetime.now(UTC)
+        by_id = {int(item["article_id"]): item for item in batch}
+        with self.sessions.begin() as session:
+            written = self._upsert(session, [article_row(item, now) for item in batch])
+            for article_id in by_id:
+                if article_id not in written:
+                    result.unchanged.append(article_id)
+                elif written[article_id] == 1:
+                    result.new.append(article_id)
+                else:
+                    result.updated.append(article_id)
+            if result.unchanged:
+                for ids in chunks(result.unchanged):
+                    session.execute(
+                        update(Article)
+                        .where(Article.article_id.in_(ids))
+                        .values(last_checked_at=now, status="live", gone_at=None)
+                    )
+            if written:
+                session.execute(
+                    ArticleRevision.__table__.insert(),
+                    [revision_row(by_id[key], rev, now, run_id) for key, rev in written.items()],
+                )
+                changed = {key: by_id[key] for key in written}
+                _replace_names(session, TAGS, ARTICLE_TAGS, changed, "tags")
+                _replace_names(session, AUTHORS, ARTICLE_AUTHORS, changed, "authors")
+        return result
+
+    def _upsert(self, session: Session, rows: list[dict[str, Any]]) -> dict[int, int]:
+        """Insert new rows, update changed ones; returns {article_id: revision} of both."""
+        insert = _insert_for(session)
+        written: dict[int, int] = {}
+        for part in chunks(rows, 200):
+            stmt = insert(Article).values(list(part))
+            excluded = stmt.excluded
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[Article.article_id],
+                set_={
+                    **{name: excluded[name] for name in _CHANGED_COLUMNS},
+                    "revision_count": Article.revision_count + 1,
+                    "last_checked_at": excluded.last_checked_at,
+                    "last_changed_at": excluded.last_checked_at,
+                    "status": "live",
+                    "gone_at": None,
+                },
+                where=Article.content_hash.is_distinct_from(excluded.content_hash),
+            ).returning(Article.article_id, Article.revision_count)
+            written.update({row[0]: row[1] for row in session.execute(stmt)})
+        return written
+
+    def mark_gone(self, article_ids: Iterable[int], *, now: datetime | None = None) -> list[int]:
+        """Mark live articles as gone (404/410), keeping every byte of their content."""
+        now = now or datetime.now(UTC)
+        ids = sorted(set(article_ids))
+        marked: list[int] = []
+        with self.sessions.begin() as session:
+            for part in chunks(ids):
+                stmt = (
+                    update(Article)
+                    .where(Article.article_id.in_(part), Article.status == "live")
+                    .values(status="gone", gone_at=now, last_checked_at=now)
+                    .returning(Article.article_id)
+                )
+                marked.extend(session.scalars(stmt))
+        return sorted(marked)
+
+    # -- reads ----------------------------------------------------------------------------------
+
+    def known_article_ids(self, article_ids: Iterable[int]) -> set[int]:
+        """Which of ``article_ids`` the archive already holds (any status)."""
+        ids = sorted(set(article_ids))
+        found: set[int] = set()
+        with self.sessions() as session:
+            for part in chunks(ids):
+                found.update(
+                    session.scalars(select(Article.article_id).where(Article.article_id.in_(part)))
+                )
+        return found
+
+    def due_for_recheck(
+        self,
+        *,
+        now: datetime | None = None,
+        tiers: Sequence[tuple[timedelta, timedelta]] = RECHECK_TIERS,
+        limit: int | None = None,
+    ) -> list[tuple[int, str]]:
+        """Live articles whose age tier says they should be fetched again, newest first."""
+        now = now or datetime.now(UTC)
+        due = or_(
+            *(
+                and_(Article.published_at >= now - age, Article.last_checked_at <= now - every)
+                for age, every in tiers
+            )
+        )
+        return self._id_url_pairs(
+            select(Article.article_id, Article.url)
+            .where(Article.status == "live", due)
+            .order_by(Article.published_at.desc())
+            .limit(limit)
+        )
+
+    def published_between(
+        self, since: datetime, until: datetime, *, live_only: bool = True
+    ) -> list[tuple[int, str]]:
+        """Archived articles published in ``[since, until)``, newest first."""
+        stmt = select(Article.article_id, Article.url).where(
+            Article.published_at >= since, Article.published_at < until
+        )
+        if live_only:
+            stmt = stmt.where(Article.status == "live")
+        return self._id_url_pairs(stmt.order_by(Article.published_at.desc()))
+
+    def _id_url_pairs(self, stmt: Select[tuple[int, str]]) -> list[tuple[int, str]]:
+        with self.sessions() as session:
+            return [(row[0], row[1]) for row in session.execute(stmt)]
+
+    def article_ids_tagged(self, tag: str) -> list[int]:
+        """Ids of articles carrying ``tag`` (an indexed join on both databases)."""
+        stmt = (
+            select(ArticleTag.article_id)
+            .join(Tag, Tag.id == ArticleTag.tag_id)
+            .where(Tag.name == tag)
+            .order_by(ArticleTag.article_id)
+        )
+        with self.sessions() as session:
+            return list(session.scalars(stmt))
+
+
+def _insert_for(session: Session) -> Any:
+    """The dialect's ``insert`` (both offer ``on_conflict_do_update`` and ``excluded``)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert
+    if dialect == "sqlite":
+        return sqlite.insert
+    raise NotImplementedError(f"unsupported database dialect {dialect!r}")
+
+
+def _replace_names(
+    session: Session,
+    names_table: Table,
+    links_table: Table,
+    items: Mapping[int, Mapping[str, Any]],
+    field_name: str,
+) -> None:
+    """Point the changed articles' tag (or author) links at their current names."""
+    link_key = next(c.name for c in links_table.primary_key.columns if c.name != "article_id")
+    for part in chunks(list(items)):
+        session.execute(delete(links_table).where(links_table.c.article_id.in_(part)))
+    names = sorted({name for item in items.values() for name in item.get(field_name) or []})
+    ids: dict[str, int] = {}
+    insert = _insert_for(session)
+    for part in chunks(names):
+        session.execute(
+            insert(names_table).values([{"name": n} for n in part]).on_conflict_do_nothing()
+        )
+        rows = session.execute(
+            select(names_table.c.name, names_table.c.id).where(names_table.c.name.in_(part))
+        )
+        ids.update((name, name_id) for name, name_id in rows)
+    links = [
+        {"article_id": article_id, link_key: ids[name]}
+        for article_id, item in items.items()
+        for name in dict.fromkeys(item.get(field_name) or [])
+    ]
+    if links:
+        session.execute(links_table.insert(), links)

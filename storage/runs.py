@@ -1,0 +1,122 @@
+"""The crawl-runs journal: one row per crawl, opened at start and closed with its counters."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.engine import get_session_factory
+from storage.models import CrawlRun
+
+COUNTER_COLUMNS = (
+    "requests", "responses_2xx", "responses_3xx", "responses_4xx", "responses_5xx",
+    "articles_new", "articles_updated", "articles_unchanged", "articles_gone",
+    "articles_dropped", "extraction_warnings", "errors",
+)  # fmt: skip
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with ``pid`` exists on this host."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class RunJournal:
+    """Opens, closes and repairs crawl-run records."""
+
+    def __init__(self, url: str | None = None, sessions: sessionmaker[Session] | None = None):
+        self.sessions = sessions or get_session_factory(url)
+
+    def start(self, mode: str, arguments: Mapping[str, Any]) -> int:
+        """Record a crawl as ``running`` and return its id."""
+        run = CrawlRun(
+            mode=mode,
+            arguments=dict(arguments),
+            started_at=datetime.now(UTC),
+            status="running",
+            pid=os.getpid(),
+            hostname=socket.gethostname(),
+            dropped_reasons={},
+            stats={},
+        )
+        with self.sessions.begin() as session:
+            session.add(run)
+            session.flush()
+            return run.id
+
+    def finish(
+        self,
+        run_id: int,
+        *,
+        status: str,
+        reason: str | None,
+        counters: Mapping[str, int] | None = None,
+        dropped_reasons: Mapping[str, int] | None = None,
+        stats: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Close a run with its outcome and counters (only a run still ``running``)."""
+        values: dict[str, Any] = {
+            "status": status,
+            "finish_reason": reason,
+            "finished_at": datetime.now(UTC),
+        }
+        values.update({k: int(v) for k, v in (counters or {}).items() if k in COUNTER_COLUMNS})
+        if dropped_reasons is not None:
+            values["dropped_reasons"] = dict(dropped_reasons)
+        if stats is not None:
+            values["stats"] = dict(stats)
+        with self.sessions.begin() as session:
+            session.execute(
+                update(CrawlRun)
+                .where(CrawlRun.id == run_id, CrawlRun.status == "running")
+                .values(**values)
+            )
+
+    def mark_interrupted(self, *, holding_lock_for: str | None = None) -> list[int]:
+        """Close runs left ``running`` by a dead process; returns their ids.
+
+        A run is dead when its process is gone from this host, or when it has the mode whose
+        lock the caller now holds (its owner would still hold that lock if it were alive)."""
+        host = socket.gethostname()
+        with self.sessions.begin() as session:
+            rows = session.execute(
+                select(CrawlRun.id, CrawlRun.mode, CrawlRun.pid, CrawlRun.hostname).where(
+                    CrawlRun.status == "running"
+                )
+            ).all()
+            dead = [
+                run_id
+                for run_id, mode, pid, hostname in rows
+                if mode == holding_lock_for
+                or (hostname == host and pid is not None and not pid_alive(pid))
+            ]
+            if dead:
+                session.execute(
+                    update(CrawlRun)
+                    .where(CrawlRun.id.in_(dead), CrawlRun.status == "running")
+                    .values(
+                        status="interrupted",
+                        finish_reason="process died before finishing",
+                        finished_at=datetime.now(UTC),
+                    )
+                )
+        return dead
+
+    def recent(self, limit: int = 20, mode: str | None = None) -> list[CrawlRun]:
+        """The newest runs first."""
+        stmt = select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit)
+        if mode:
+            stmt = stmt.where(CrawlRun.mode == mode)
+        with self.sessions() as session:
+            return list(session.scalars(stmt))
