@@ -40,8 +40,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    if not args.verbose:
-        logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
     try:
         args.database_url = resolve_database_url(args.database_url)
         return int(args.handler(args))

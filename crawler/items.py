@@ -58,4 +58,4 @@ class ArticleItem:
     fetched_at: str
     """When the first page was fetched, ISO 8601 in UTC (``...+00:00``)."""
     extraction_warnings: list[str] = field(default_factory=list)
-    """Fields found only by a fallback (``fallback:<field>``) or not at all (``missing:<field>``)."""
+    """``fallback:<field>[:source]`` (found by a later source) or ``missing:<field>`` (not found)."""

@@ -39,7 +39,7 @@ ARTICLE_PATH_TEMPLATE = "/militer/{sub}/{id}-{slug}"
 """Canonical article path built from the parts matched by ``ARTICLE_PATH_RE``."""
 
 TRACKING_PARAMS: frozenset[str] = frozenset({"medium", "link", "campaign", "single"})
-"""Query parameters that never change the content [text]; ``single`` rides on ``page=all`` [code]."""
+"""Parameters that never change the content [text]; ``single`` rides on ``page=all`` [code]."""
 
 TRACKING_PARAM_PREFIXES: tuple[str, ...] = ("utm_",)
 """Parameter name prefixes that are tracking too (``utm_source``, ``utm_medium``...) [text]."""
@@ -98,7 +98,10 @@ JSONLD_SCRIPTS = "script[type='application/ld+json']"
 
 JSONLD_ARTICLE_TYPES: frozenset[str] = frozenset({"NewsArticle", "Article", "ReportageNews"})
 
-CANONICAL_LINKS: tuple[str, ...] = ("link[rel='canonical']::attr(href)", "meta[property='og:url']::attr(content)")
+CANONICAL_LINKS: tuple[str, ...] = (
+    "link[rel='canonical']::attr(href)",
+    "meta[property='og:url']::attr(content)",
+)
 """Canonical URL sources, in order; JSON-LD ``mainEntityOfPage`` comes last [live]."""
 
 META_TITLE = "meta[property='og:title']::attr(content)"  # [code]

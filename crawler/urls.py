@@ -8,6 +8,7 @@ the base URL too, so request fingerprints and de-duplication see one URL per res
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from w3lib.url import add_or_replace_parameter, canonicalize_url, safe_url_string, url_query_cleaner
@@ -56,6 +57,7 @@ def _split_viva(url: str, base_url: str) -> tuple[str, str] | None:
     return path, parts.query
 
 
+@lru_cache(maxsize=4096)
 def article_parts(url: str, base_url: str = site.DEFAULT_BASE_URL) -> tuple[str, int, str] | None:
     """(subchannel, article id, slug) of a VIVA Militer article URL, else None."""
     split = _split_viva(url, base_url)
@@ -68,9 +70,16 @@ def article_parts(url: str, base_url: str = site.DEFAULT_BASE_URL) -> tuple[str,
 
 
 def article_id_from_url(url: str) -> int | None:
-    """Numeric article id of a VIVA Militer article URL (any host variant), else None."""
-    parts = article_parts(url)
-    return None if parts is None else parts[1]
+    """Numeric article id of an article URL, else None.
+
+    Any host: the id is in the path, and canonical URLs may sit on a mirror's or a test
+    server's root (``VIVA_BASE_URL``); :func:`canonical_article_url` is what checks the host."""
+    try:
+        path = urlsplit(url.strip()).path
+    except ValueError:
+        return None
+    match = site.ARTICLE_PATH_RE.match(path)
+    return int(match["id"]) if match else None
 
 
 def canonical_article_url(url: str, base_url: str) -> str | None:

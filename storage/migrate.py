@@ -16,6 +16,8 @@ from storage.engine import get_engine
 from storage.locks import NamedLock
 
 log = logging.getLogger(__name__)
+# Alembic announces its context on every revision check; ensure_schema logs real upgrades itself.
+logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
 
 MIGRATIONS_DIR = Path(migrations.__file__).resolve().parent
 

@@ -1,0 +1,104 @@
+"""Crawl arguments (``-a mode=... since=... until=... urls=...``), checked before anything runs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+
+from crawler import site
+from crawler.urls import canonical_article_url
+
+MODES = ("latest", "backfill", "recheck", "urls")
+WIB = timezone(timedelta(hours=7), "WIB")
+"""The site's own time zone; a date argument names a day on the site's calendar."""
+
+KNOWN_ARGUMENTS = frozenset({"mode", "since", "until", "urls"})
+
+
+class ArgumentError(ValueError):
+    """An unusable crawl argument; the message is one line meant for the user."""
+
+
+@dataclass(frozen=True, slots=True)
+class CrawlArguments:
+    """What one crawl is asked to do."""
+
+    mode: str = "latest"
+    since: date | None = None
+    until: date | None = None
+    urls: tuple[str, ...] = field(default_factory=tuple)
+
+    def as_dict(self) -> dict[str, object]:
+        """JSON-friendly form, as recorded in the crawl-runs journal."""
+        out: dict[str, object] = {"mode": self.mode}
+        if self.since:
+            out["since"] = self.since.isoformat()
+        if self.until:
+            out["until"] = self.until.isoformat()
+        if self.urls:
+            out["urls"] = list(self.urls)
+        return out
+
+    def window(self) -> tuple[datetime, datetime]:
+        """``[since 00:00 WIB, the day after until 00:00 WIB)`` as aware datetimes."""
+        assert self.since is not None
+        until = self.until or today_wib()
+        start = datetime.combine(self.since, datetime.min.time(), WIB)
+        return start, datetime.combine(until + timedelta(days=1), datetime.min.time(), WIB)
+
+    def days_newest_first(self) -> list[date]:
+        """Every day of a backfill, newest first."""
+        assert self.since is not None
+        until = self.until or today_wib()
+        return [until - timedelta(days=n) for n in range((until - self.since).days + 1)]
+
+
+def today_wib() -> date:
+    """Today's date on the site's calendar."""
+    return datetime.now(WIB).date()
+
+
+def _parse_date(name: str, value: str) -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise ArgumentError(f"{name}={value!r} is not a date (expected YYYY-MM-DD)") from None
+
+
+def parse_arguments(
+    raw: Mapping[str, str], base_url: str = site.DEFAULT_BASE_URL
+) -> CrawlArguments:
+    """Check and convert raw spider arguments; raises :class:`ArgumentError` with one clear line."""
+    unknown = sorted(set(raw) - KNOWN_ARGUMENTS)
+    if unknown:
+        raise ArgumentError(
+            f"unknown argument {unknown[0]!r} (known: {', '.join(sorted(KNOWN_ARGUMENTS))})"
+        )
+    urls = tuple(u.strip() for u in (raw.get("urls") or "").split(",") if u.strip())
+    mode = (raw.get("mode") or ("urls" if urls else "latest")).strip()
+    if mode not in MODES:
+        raise ArgumentError(f"unknown mode {mode!r} (choose from {', '.join(MODES)})")
+    since = _parse_date("since", raw["since"]) if raw.get("since") else None
+    until = _parse_date("until", raw["until"]) if raw.get("until") else None
+    if until and not since:
+        raise ArgumentError("until= needs since=")
+    if since and until and since > until:
+        raise ArgumentError(f"since={since} is after until={until}")
+    if since and since > today_wib():
+        raise ArgumentError(f"since={since} is in the future")
+    if mode == "backfill" and not since:
+        raise ArgumentError("mode=backfill needs since=YYYY-MM-DD")
+    if mode in ("latest", "urls") and since:
+        raise ArgumentError(f"mode={mode} takes no since=/until= (use backfill or recheck)")
+    if mode == "urls" and not urls:
+        raise ArgumentError("mode=urls needs urls=U1,U2,...")
+    if urls and mode != "urls":
+        raise ArgumentError(f"urls= cannot be combined with mode={mode}")
+    canonical = []
+    for url in urls:
+        found = canonical_article_url(url, base_url)
+        if found is None:
+            raise ArgumentError(f"not a VIVA Militer article URL: {url}")
+        canonical.append(found)
+    return CrawlArguments(mode, since, until, tuple(dict.fromkeys(canonical)))

@@ -1,0 +1,31 @@
+"""Dropping an item or page with a reason that is logged once and counted in the stats."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from scrapy.exceptions import DropItem
+from scrapy.statscollectors import StatsCollector
+
+log = logging.getLogger(__name__)
+
+DROPPED_PREFIX = "dropped/"
+
+
+def reason_key(reason: str) -> str:
+    """A stats-key-safe form of a reason: ``missing title`` -> ``missing_title``."""
+    return re.sub(r"[^a-z0-9]+", "_", reason.lower()).strip("_") or "unspecified"
+
+
+def count_drop(stats: StatsCollector | None, reason: str, url: str) -> None:
+    """Log and count a dropped page or item."""
+    log.warning("Dropped %s: %s", url, reason)
+    if stats is not None:
+        stats.inc_value(DROPPED_PREFIX + reason_key(reason))
+
+
+def drop(stats: StatsCollector | None, reason: str, url: str) -> DropItem:
+    """Count the drop and return the ``DropItem`` to raise."""
+    count_drop(stats, reason, url)
+    return DropItem(f"{reason}: {url}")

@@ -1,0 +1,71 @@
+"""How a crawl ended, judged from its stats (``scrapy crawl`` itself exits 0 on failure)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from crawler.drops import DROPPED_PREFIX
+from crawler.pipelines.store import STORE_ERRORS
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_ARGUMENTS, EXIT_ALREADY_RUNNING = 0, 1, 2, 3
+
+
+@dataclass(slots=True)
+class Outcome:
+    """Status, reason and counters of one finished crawl, as the runs journal records them."""
+
+    status: str
+    reason: str
+    counters: dict[str, int] = field(default_factory=dict)
+    dropped_reasons: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_OK if self.status == "finished" else EXIT_FAILED
+
+    def summary(self) -> str:
+        """One log line: the counters that matter."""
+        c = self.counters
+        return (
+            f"{self.status} ({self.reason}): {c.get('requests', 0)} requests, "
+            f"{c.get('articles_new', 0)} new, {c.get('articles_updated', 0)} updated, "
+            f"{c.get('articles_unchanged', 0)} unchanged, {c.get('articles_gone', 0)} gone, "
+            f"{c.get('articles_dropped', 0)} dropped, {c.get('errors', 0)} errors"
+        )
+
+
+def outcome_from_stats(stats: Mapping[str, Any]) -> Outcome:
+    """Classify a crawl: ``finished`` only if Scrapy finished and every batch was stored."""
+    reason = str(stats.get("finish_reason") or "unknown")
+    if stats.get(STORE_ERRORS):
+        status, reason = "failed", f"storage errors ({stats[STORE_ERRORS]} batches)"
+    elif reason == "finished":
+        status = "finished"
+    elif reason == "shutdown":
+        status = "interrupted"
+    else:
+        status = "failed"
+    by_class = dict.fromkeys(("2xx", "3xx", "4xx", "5xx"), 0)
+    prefix = "downloader/response_status_count/"
+    for key, value in stats.items():
+        if key.startswith(prefix) and key[len(prefix) :][:1] in "2345":
+            by_class[f"{key[len(prefix)]}xx"] += int(value)
+    dropped = {
+        key[len(DROPPED_PREFIX) :]: int(value)
+        for key, value in stats.items()
+        if key.startswith(DROPPED_PREFIX)
+    }
+    counters = {
+        "requests": int(stats.get("downloader/request_count", 0)),
+        **{f"responses_{cls}": count for cls, count in by_class.items()},
+        "articles_new": int(stats.get("archive/new", 0)),
+        "articles_updated": int(stats.get("archive/updated", 0)),
+        "articles_unchanged": int(stats.get("archive/unchanged", 0)),
+        "articles_gone": int(stats.get("archive/gone", 0)),
+        "articles_dropped": sum(dropped.values()),
+        "extraction_warnings": int(stats.get("extract/items_with_warnings", 0)),
+        "errors": int(stats.get("log_count/ERROR", 0)),
+    }
+    return Outcome(status, reason, counters, dropped)

@@ -1,0 +1,105 @@
+"""Run one crawl end to end: check arguments, migrate, lock, journal, crawl, judge, exit code.
+
+Used by ``scrapy crawl viva_militer`` (our crawl command), ``viva-archive crawl`` and the
+scheduler's child processes, so every way of crawling behaves the same."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from scrapy.crawler import CrawlerProcess
+
+from crawler.arguments import parse_arguments
+from crawler.outcome import EXIT_ALREADY_RUNNING, Outcome, outcome_from_stats
+from storage.config import mask_url, resolve_database_url
+from storage.locks import LockBusyError, NamedLock
+from storage.migrate import ensure_schema
+from storage.runs import RunJournal
+
+log = logging.getLogger(__name__)
+
+SPIDER_NAME = "viva_militer"
+LOCK_PATIENCE_SECONDS = 3.0
+
+
+def crawl_lock_name(mode: str) -> str:
+    """The lock a crawl of ``mode`` holds: one crawl per mode and archive at a time."""
+    return f"crawl-{mode}"
+
+
+def acquire_soon(lock: NamedLock, patience: float = LOCK_PATIENCE_SECONDS) -> None:
+    """Take the lock, trying for a few seconds: a crawl killed a moment ago may still hold it
+    until its database session is reaped. Raises :class:`LockBusyError` after that."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            lock.acquire()
+            return
+        except LockBusyError:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.25)
+
+
+def run_crawl(process: CrawlerProcess, raw_arguments: Mapping[str, str]) -> int:
+    """Crawl once in this process (the reactor cannot restart: one call per process).
+
+    Raises :class:`crawler.arguments.ArgumentError` before touching anything when the
+    arguments are bad; returns the exit code otherwise."""
+    settings = process.settings
+    arguments = parse_arguments(raw_arguments, settings.get("VIVA_BASE_URL"))
+    url = resolve_database_url(settings.get("DATABASE_URL"))
+    ensure_schema(url)
+    lock = NamedLock(url, crawl_lock_name(arguments.mode))
+    try:
+        acquire_soon(lock)
+    except LockBusyError:
+        log.error(
+            "Another %s crawl is already running on %s; not starting a second one",
+            arguments.mode,
+            mask_url(url),
+        )
+        return EXIT_ALREADY_RUNNING
+    try:
+        journal = RunJournal(url)
+        repaired = journal.mark_interrupted(holding_lock_for=arguments.mode)
+        if repaired:
+            log.warning("Marked runs %s as interrupted (their process died)", repaired)
+        run_id = journal.start(arguments.mode, arguments.as_dict())
+        crawler = process.create_crawler(SPIDER_NAME)
+        crawler.settings.set("DATABASE_URL", url, priority="cmdline")
+        crawler.settings.set("ARCHIVE_RUN_ID", run_id, priority="cmdline")
+        log.info("Crawl run %d started: %s on %s", run_id, arguments.as_dict(), mask_url(url))
+        started = datetime.now(UTC)
+        process.crawl(crawler, **raw_arguments)
+        process.start()
+        stats: dict[str, Any] = crawler.stats.get_stats() if crawler.stats else {}
+        outcome = outcome_from_stats(stats)
+        journal.finish(
+            run_id,
+            status=outcome.status,
+            reason=outcome.reason,
+            counters=outcome.counters,
+            dropped_reasons=outcome.dropped_reasons,
+            stats=_jsonable(stats),
+        )
+        seconds = (datetime.now(UTC) - started).total_seconds()
+        _log_outcome(run_id, outcome, seconds)
+        return outcome.exit_code
+    finally:
+        lock.release()
+
+
+def _log_outcome(run_id: int, outcome: Outcome, seconds: float) -> None:
+    level = logging.INFO if outcome.status == "finished" else logging.ERROR
+    log.log(level, "Crawl run %d %s in %.1fs", run_id, outcome.summary(), seconds)
+
+
+def _jsonable(stats: Mapping[str, Any]) -> dict[str, Any]:
+    """Stats with datetimes as ISO strings, and anything else JSON cannot hold as text."""
+    return json.loads(json.dumps(stats, default=str))

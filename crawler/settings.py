@@ -1,0 +1,76 @@
+"""Scrapy settings: polite production defaults; tests and benchmarks turn the delays off."""
+
+from __future__ import annotations
+
+import os
+
+from crawler.site import DEFAULT_BASE_URL
+
+BOT_NAME = "viva_militer_archive"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+COMMANDS_MODULE = "crawler.commands"
+
+# --- where: the site root and the archive ----------------------------------------------------
+VIVA_BASE_URL = os.environ.get("VIVA_BASE_URL", DEFAULT_BASE_URL)
+"""Site root every discovered link is mapped onto (a mirror, or a local test server)."""
+DATABASE_URL: str | None = None
+"""Archive database; None falls back to $DATABASE_URL, then the SQLite default."""
+
+# --- politeness --------------------------------------------------------------------------------
+USER_AGENT = (
+    "viva-militer-archive/0.1 (research archive of VIVA Militer; polite crawler, obeys robots.txt)"
+)
+ROBOTSTXT_OBEY = True
+DOWNLOAD_DELAY = 1.0
+CONCURRENT_REQUESTS = 2
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+DNS_TIMEOUT = 20
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+# --- errors and retries --------------------------------------------------------------------------
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+# 429 and 503 are left to BackoffRetryMiddleware, which waits (and honours Retry-After).
+RETRY_HTTP_CODES = [500, 502, 504, 522, 524, 408]
+BACKOFF_RETRY_HTTP_CODES = [429, 503]
+BACKOFF_RETRY_TIMES = 5
+BACKOFF_BASE_DELAY = 5.0
+"""Seconds before the first retry of a 429/503 without Retry-After; doubles each time."""
+BACKOFF_MAX_DELAY = 300.0
+"""Upper bound of any wait, including what a Retry-After header asks for."""
+HTTPERROR_ALLOWED_CODES = [404, 410]
+"""Gone articles reach the spider, which marks them ``gone`` in the archive."""
+
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.BackoffRetryMiddleware": 545,
+}
+
+# --- pipelines -----------------------------------------------------------------------------------
+ITEM_PIPELINES = {
+    "crawler.pipelines.normalize.NormalizePipeline": 100,
+    "crawler.pipelines.validate.ValidatePipeline": 200,
+    "crawler.pipelines.dedupe.DedupePipeline": 300,
+    "crawler.pipelines.store.StorePipeline": 900,
+}
+STORE_BATCH_SIZE = 50
+"""Items per database transaction."""
+STORE_FLUSH_SECONDS = 10.0
+"""A partial batch is written once it is this old, so a slow crawl keeps the archive current."""
+
+# --- re-check schedule -----------------------------------------------------------------------
+RECHECK_TIERS = [(2 * 24 * 3600, 3600), (14 * 24 * 3600, 24 * 3600)]
+"""(published within N seconds, re-fetch at most every M seconds), first match wins."""
+
+# --- raw archive (WARC) ------------------------------------------------------------------------
+ARCHIVE_DIR = os.environ.get("ARCHIVE_DIR", "data/warc")
+
+LOG_LEVEL = "INFO"
+LOG_FORMATTER = "crawler.logformatter.ArchiveLogFormatter"
+FEED_EXPORT_ENCODING = "utf-8"

@@ -1,0 +1,236 @@
+"""The ``viva_militer`` spider: decides what to fetch; extraction and storage live elsewhere.
+
+Modes (``-a mode=...``): ``latest`` (news sitemap + first listing pages, unknown articles
+only), ``backfill since= [until=]`` (date indexes newest day first, unknown articles only),
+``recheck [since= until=]`` (archived articles due by age, or all in a period), and
+``urls=U1,U2`` (exactly these articles)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.http import Response, TextResponse
+from twisted.python.failure import Failure
+
+from crawler import site
+from crawler.arguments import CrawlArguments, parse_arguments
+from crawler.discovery import listing_links, news_sitemaps, next_listing_page, sitemap_locations
+from crawler.drops import count_drop
+from crawler.extraction import page_info, parse_article, warning_stat_key
+from crawler.items import ArticleItem
+from crawler.signals import article_gone
+from crawler.urls import article_id_from_url, article_page_url, canonical_article_url
+from storage.config import resolve_database_url
+from storage.repository import ArchiveRepository
+
+MAX_PAGES = 30
+"""Upper bound of pages followed for one article (a loop guard, far above real articles)."""
+GONE_STATUSES = (404, 410)
+
+
+class VivaMiliterSpider(scrapy.Spider):
+    """Routes requests for one crawl mode; see the module docstring."""
+
+    name = "viva_militer"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.raw_arguments = {
+            key: str(kwargs.pop(key)) for key in ("mode", "since", "until", "urls") if key in kwargs
+        }
+        super().__init__(*args, **kwargs)
+        self.arguments = CrawlArguments()
+        self.base_url = site.DEFAULT_BASE_URL
+        self.scheduled: set[int] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> VivaMiliterSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        spider.base_url = settings.get("VIVA_BASE_URL").rstrip("/")
+        spider.arguments = parse_arguments(spider.raw_arguments, spider.base_url)
+        spider.archive = ArchiveRepository(resolve_database_url(settings.get("DATABASE_URL")))
+        spider.recheck_tiers = [
+            (timedelta(seconds=age), timedelta(seconds=every))
+            for age, every in settings.getlist("RECHECK_TIERS")
+        ]
+        return spider
+
+    # -- starting points ---------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[Any]:
+        mode = self.arguments.mode
+        if mode == "latest":
+            yield scrapy.Request(
+                self.base_url + site.SITEMAP_INDEX_PATH,
+                callback=self.parse_sitemap_index,
+                errback=self.sitemap_index_failed,
+            )
+            for path in site.LISTING_PATHS:
+                yield scrapy.Request(self.base_url + path, callback=self.parse_listing)
+        elif mode == "backfill":
+            for offset, day in enumerate(self.arguments.days_newest_first()):
+                path = site.DATE_INDEX_PATH.format(year=day.year, month=day.month, day=day.day)
+                yield scrapy.Request(
+                    self.base_url + path,
+                    callback=self.parse_listing,
+                    cb_kwargs={"follow_pages": True},
+                    priority=-10 * offset,
+                )
+        elif mode == "recheck":
+            for article_id, url in await asyncio.to_thread(self._archived_to_recheck):
+                yield self.article_request(url, article_id, recheck=True)
+        else:  # urls
+            for url in self.arguments.urls:
+                article_id = article_id_from_url(url)
+                assert article_id is not None  # parse_arguments accepted only article URLs
+                yield self.article_request(url, article_id, recheck=True)
+
+    def _archived_to_recheck(self) -> list[tuple[int, str]]:
+        if self.arguments.since:
+            since, until = self.arguments.window()
+            return self.archive.published_between(since, until)
+        return self.archive.due_for_recheck(tiers=self.recheck_tiers)
+
+    # -- discovery -----------------------------------------------------------------------------
+
+    async def parse_sitemap_index(self, response: Response) -> AsyncIterator[Any]:
+        kind, locations = sitemap_locations(response.body) if response.status == 200 else ("", [])
+        found = news_sitemaps(locations, self.base_url) if kind == "sitemapindex" else []
+        for url in found or [self.base_url + site.NEWS_SITEMAP_PATH]:
+            yield scrapy.Request(url, callback=self.parse_news_sitemap)
+
+    def sitemap_index_failed(self, failure: Failure) -> scrapy.Request:
+        self.logger.info("No sitemap index (%s); using the news sitemap", failure.value)
+        return scrapy.Request(
+            self.base_url + site.NEWS_SITEMAP_PATH, callback=self.parse_news_sitemap
+        )
+
+    async def parse_news_sitemap(self, response: Response) -> AsyncIterator[Any]:
+        if response.status != 200:
+            count_drop(self.crawler.stats, f"news sitemap answered {response.status}", response.url)
+            return
+        _, locations = sitemap_locations(response.body)
+        for request in await self.unknown_articles(locations, priority=10):
+            yield request
+
+    async def parse_listing(
+        self, response: Response, follow_pages: bool = False
+    ) -> AsyncIterator[Any]:
+        if response.status != 200 or not isinstance(response, TextResponse):
+            count_drop(self.crawler.stats, f"listing answered {response.status}", response.url)
+            return
+        links = listing_links(response.text, response.url)
+        self.crawler.stats.inc_value("discovery/listing_pages")
+        for request in await self.unknown_articles(links, priority=response.request.priority + 5):
+            yield request
+        if follow_pages:
+            next_url = next_listing_page(response.text, response.url, self.base_url)
+            if next_url:
+                yield response.follow(
+                    next_url,
+                    callback=self.parse_listing,
+                    cb_kwargs={"follow_pages": True},
+                    priority=response.request.priority,
+                )
+
+    async def unknown_articles(self, urls: Iterable[str], priority: int) -> list[scrapy.Request]:
+        """Requests for the articles among ``urls`` that are neither archived nor scheduled."""
+        candidates: dict[int, str] = {}
+        for url in urls:
+            canonical = canonical_article_url(url, self.base_url)
+            article_id = article_id_from_url(canonical) if canonical else None
+            if canonical and article_id and article_id not in self.scheduled:
+                candidates.setdefault(article_id, canonical)
+        if not candidates:
+            return []
+        known = await asyncio.to_thread(self.archive.known_article_ids, candidates)
+        stats = self.crawler.stats
+        stats.inc_value("discovery/articles_seen", len(candidates))
+        stats.inc_value("discovery/articles_known", len(known))
+        return [
+            self.article_request(url, article_id, recheck=False, priority=priority)
+            for article_id, url in candidates.items()
+            if article_id not in known and article_id not in self.scheduled
+        ]
+
+    # -- articles ------------------------------------------------------------------------------
+
+    def article_request(
+        self, canonical: str, article_id: int, *, recheck: bool, priority: int = 0
+    ) -> scrapy.Request:
+        """The ``?page=all`` request of an article; later pages are chained from it."""
+        self.scheduled.add(article_id)
+        return scrapy.Request(
+            article_page_url(canonical, site.PAGE_ALL),
+            callback=self.parse_article_page,
+            errback=self.article_failed,
+            priority=priority,
+            meta={"article": {"url": canonical, "id": article_id, "recheck": recheck}},
+            cb_kwargs={"pages": [], "page": 1},
+        )
+
+    def parse_article_page(self, response: Response, pages: list[str], page: int) -> Iterable[Any]:
+        article = response.meta["article"]
+        if response.status in GONE_STATUSES:
+            yield from self._article_missing(response, article, page)
+            return
+        if not isinstance(response, TextResponse):
+            count_drop(self.crawler.stats, "not an html page", response.url)
+            return
+        pages = [*pages, response.text]
+        # ?page=all normally holds everything; a next-page link says this copy is partial.
+        if page_info(response.text, response.url).has_next and page < MAX_PAGES:
+            self.crawler.stats.inc_value("articles/extra_pages")
+            yield response.follow(
+                article_page_url(article["url"], page + 1),
+                callback=self.parse_article_page,
+                errback=self.article_failed,
+                meta={"article": article},
+                cb_kwargs={"pages": pages, "page": page + 1},
+                priority=response.request.priority + 1,
+            )
+            return
+        item = self._extract(article, pages)
+        if item is not None:
+            yield item
+
+    def _article_missing(
+        self, response: Response, article: dict[str, Any], page: int
+    ) -> Iterable[Any]:
+        if page == 1 and article["recheck"]:
+            self.crawler.signals.send_catch_log(
+                signal=article_gone, article_id=article["id"], url=article["url"]
+            )
+            self.logger.info(
+                "Article %s answers %s: marking it gone", article["url"], response.status
+            )
+        else:
+            count_drop(self.crawler.stats, f"page {page} answered {response.status}", response.url)
+        return ()
+
+    def _extract(self, article: dict[str, Any], pages: list[str]) -> ArticleItem | None:
+        stats = self.crawler.stats
+        try:
+            item = parse_article(
+                article["url"], pages, base_url=self.base_url, fetched_at=datetime.now(UTC)
+            )
+        except Exception as exc:  # a parser bug must cost one page, not the crawl
+            self.logger.exception("Parser failed on %s", article["url"])
+            count_drop(stats, f"parser error {type(exc).__name__}", article["url"])
+            return None
+        for warning in item.extraction_warnings:
+            stats.inc_value(warning_stat_key(warning))
+        if item.extraction_warnings:
+            stats.inc_value("extract/items_with_warnings")
+        stats.inc_value("articles/parsed")
+        return item
+
+    def article_failed(self, failure: Failure) -> None:
+        request = getattr(failure, "request", None)
+        url = request.url if request is not None else "?"
+        count_drop(self.crawler.stats, f"download failed {type(failure.value).__name__}", url)
