@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import storage.types
+${"import storage.types" if "storage.types" in (upgrades or "") else ""}
 ${imports if imports else ""}
 
 revision: str = ${repr(up_revision)}

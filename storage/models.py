@@ -115,6 +115,12 @@ class ArticleRevision(Base):
     crawl_run_id: Mapped[int | None] = mapped_column(
         ForeignKey("crawl_runs.id", ondelete="SET NULL"), index=True
     )
+    source: Mapped[str] = mapped_column(String(12), default="crawl", server_default="crawl")
+    """How the revision was made: ``crawl`` (fetched) or ``reextract`` (re-read from WARC)."""
+    parser_version: Mapped[str | None] = mapped_column(String(40))
+    """Version of the extraction code that produced this content."""
+    warc_records: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    """Where the fetched pages are kept: ``[{"file", "offset", "length", "uri"}]``, page order."""
 
 
 class Tag(Base):
