@@ -41,6 +41,8 @@ def outcome_from_stats(stats: Mapping[str, Any]) -> Outcome:
     reason = str(stats.get("finish_reason") or "unknown")
     if stats.get(STORE_ERRORS):
         status, reason = "failed", f"storage errors ({stats[STORE_ERRORS]} batches)"
+    elif not stats.get("downloader/response_count") and stats.get("downloader/exception_count"):
+        status, reason = "failed", "site unreachable: no response at all"
     elif reason == "finished":
         status = "finished"
     elif reason == "shutdown":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -60,8 +61,11 @@ class SampleSite:
         listing_size: int = 10,
         news_days: int = 2,
         robots: str | None = None,
+        latency: float = 0.0,
     ) -> None:
         self.today = today
+        self.latency = latency
+        """Seconds every answer waits, to make crawls slow enough to interrupt in tests."""
         self.index_page_size = index_page_size
         self.listing_size = listing_size
         self.news_days = news_days
@@ -275,6 +279,8 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:
+        if self.site.latency:
+            time.sleep(self.site.latency)
         parts = urlsplit(self.path)
         status, content_type, headers, body = self.site.answer(parts.path, parts.query)
         self.site.hits.append(Hit(parts.path, parts.query, status))

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.engine import get_session_factory
@@ -112,6 +112,34 @@ class RunJournal:
                     )
                 )
         return dead
+
+    def run_of_process(self, pid: int, started_after: datetime) -> CrawlRun | None:
+        """The run a child process with ``pid`` opened on this host after ``started_after``."""
+        stmt = (
+            select(CrawlRun)
+            .where(
+                CrawlRun.pid == pid,
+                CrawlRun.hostname == socket.gethostname(),
+                CrawlRun.started_at >= started_after,
+            )
+            .order_by(CrawlRun.id.desc())
+            .limit(1)
+        )
+        with self.sessions() as session:
+            return session.scalars(stmt).first()
+
+    def override(self, run_id: int, *, status: str, reason: str) -> None:
+        """Set the outcome of a run whose process was stopped from outside (time limit)."""
+        with self.sessions.begin() as session:
+            session.execute(
+                update(CrawlRun)
+                .where(CrawlRun.id == run_id)
+                .values(
+                    status=status,
+                    finish_reason=reason,
+                    finished_at=func.coalesce(CrawlRun.finished_at, datetime.now(UTC)),
+                )
+            )
 
     def recent(self, limit: int = 20, mode: str | None = None) -> list[CrawlRun]:
         """The newest runs first."""

@@ -1,0 +1,27 @@
+"""Opening an existing archive for reading: refuse a missing one instead of creating it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from cli.errors import CliError
+from storage.config import mask_url
+from storage.migrate import current_revision, ensure_schema
+
+
+def open_archive(url: str) -> str:
+    """Check that ``url`` holds an archive (upgrading one that is behind) and return it.
+
+    A missing SQLite file or a never-migrated database is an error, not a new empty archive:
+    a mistyped ``--database-url`` must not look like an archive with nothing in it."""
+    parsed = make_url(url)
+    database = parsed.database or ""
+    is_file = parsed.get_backend_name() == "sqlite" and database not in ("", ":memory:")
+    if is_file and not Path(database).expanduser().exists():
+        raise CliError(f"no archive at {mask_url(url)} (run a crawl or `viva-archive demo`)")
+    if current_revision(url) is None:
+        raise CliError(f"database {mask_url(url)} holds no archive (run `viva-archive db upgrade`)")
+    ensure_schema(url)
+    return url

@@ -1,0 +1,58 @@
+"""Writing results: JSON for scripts, aligned text tables for people, UTF-8 streams."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from cli.errors import CliError
+
+
+def print_json(value: Any) -> None:
+    """Pretty JSON on stdout, non-ASCII kept as is (Indonesian text stays readable)."""
+    print(json.dumps(value, ensure_ascii=False, indent=2, default=_jsonable))
+
+
+def _jsonable(value: Any) -> str:
+    """Timestamps as ISO 8601; anything else JSON lacks as its text."""
+    return value.isoformat() if isinstance(value, datetime | date) else str(value)
+
+
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Columns padded to their widest cell; numbers right-aligned."""
+    cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in r] for r in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    numeric = [all(isinstance(r[i], int | float) for r in rows) for i in range(len(headers))]
+    for row in cells:
+        line = "  ".join(
+            cell.rjust(width) if right else cell.ljust(width)
+            for cell, width, right in zip(row, widths, numeric, strict=True)
+        )
+        print(line.rstrip())
+
+
+@contextmanager
+def open_output(target: str) -> Iterator[IO[str]]:
+    """A UTF-8 text stream for ``target`` (``-``: stdout) that leaves newlines as written, so CSV
+    line ends and the newlines inside quoted fields come out exactly as the writer made them."""
+    if target == "-":
+        sys.stdout.flush()
+        stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
+        try:
+            yield stream
+        finally:
+            stream.flush()
+            stream.detach()
+        return
+    try:
+        handle = Path(target).open("w", encoding="utf-8", newline="")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        raise CliError(f"cannot write {target}: {exc.strerror}") from None
+    with handle:
+        yield handle

@@ -1,0 +1,21 @@
+"""The raw archive: every fetched article page kept as WARC records, readable without the site.
+
+Modules, one job each: :mod:`~.location` (where a record is, where the files live),
+:mod:`~.writer` (rolling gzip WARC files), :mod:`~.middleware` (the Scrapy side: which responses
+to keep), :mod:`~.reader` (one stored page back, damaged records refused).
+"""
+
+from crawler.warc.location import WARC_RECORD_META, WarcLocation, archive_dir
+from crawler.warc.reader import StoredPage, WarcReadError, read_page
+from crawler.warc.writer import Exchange, RollingWarcWriter
+
+__all__ = [
+    "WARC_RECORD_META",
+    "Exchange",
+    "RollingWarcWriter",
+    "StoredPage",
+    "WarcLocation",
+    "WarcReadError",
+    "archive_dir",
+    "read_page",
+]

@@ -1,0 +1,79 @@
+"""Reading one stored page back from its WARC location, refusing anything damaged.
+
+A record is read from its own offset and length (one gzip member), so a file cut short by a
+killed crawl, a missing file or a corrupt record costs only the records concerned: each
+failure is a :class:`WarcReadError` naming the file and offset, never a crash."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from scrapy.http import TextResponse
+from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
+from warcio.timeutils import iso_date_to_datetime
+
+# Errors of decompression, parsing and I/O that a damaged record can raise inside warcio.
+_DAMAGE = (ArchiveLoadFailed, EOFError, OSError, ValueError, zlib.error, StopIteration)
+
+
+class WarcReadError(Exception):
+    """A record that cannot be used: missing, cut short, failing its digests, or not the
+    response the location names."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPage:
+    """One fetched page as the crawl received it."""
+
+    uri: str
+    """The URL fetched (``WARC-Target-URI``)."""
+    fetched_at: datetime
+    """``WARC-Date``, aware UTC."""
+    status: int
+    html: str
+    """The body decoded exactly as the crawl decoded it (Scrapy's encoding rules)."""
+
+
+def read_page(directory: Path, location: Mapping[str, Any]) -> StoredPage:
+    """The page stored at ``location`` (a :class:`~crawler.warc.location.WarcLocation`)."""
+    where = f"{location.get('file')}@{location.get('offset')}"
+    data = _read_bytes(directory, location, where)
+    try:
+        record = next(iter(ArchiveIterator(BytesIO(data), check_digests="raise")))
+        if record.rec_type != "response" or record.http_headers is None:
+            raise WarcReadError(f"{where}: a {record.rec_type} record, not a response")
+        body = record.content_stream().read()
+        if record.digest_checker.passed is not True:
+            raise WarcReadError(f"{where}: record is incomplete (digest not verified)")
+        uri = record.rec_headers.get_header("WARC-Target-URI")
+        when = iso_date_to_datetime(record.rec_headers.get_header("WARC-Date"))
+        status = int(record.http_headers.get_statuscode())
+        content_type = record.http_headers.get_header("Content-Type") or "text/html"
+    except _DAMAGE as exc:
+        raise WarcReadError(f"{where}: damaged record ({type(exc).__name__}: {exc})") from None
+    if uri != location.get("uri"):
+        raise WarcReadError(f"{where}: holds {uri}, not {location.get('uri')}")
+    text = TextResponse(url=uri, body=body, headers={"Content-Type": content_type}).text
+    return StoredPage(uri=uri, fetched_at=when.replace(tzinfo=UTC), status=status, html=text)
+
+
+def _read_bytes(directory: Path, location: Mapping[str, Any], where: str) -> bytes:
+    try:
+        offset, length = int(location["offset"]), int(location["length"])
+        with (directory / str(location["file"])).open("rb") as handle:
+            handle.seek(offset)
+            data = handle.read(length)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise WarcReadError(f"{where}: not a WARC location ({exc})") from None
+    except OSError as exc:
+        raise WarcReadError(f"{where}: {exc.strerror or exc}") from None
+    if len(data) < length:
+        raise WarcReadError(f"{where}: file cut short ({len(data)} of {length} bytes)")
+    return data

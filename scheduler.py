@@ -1,0 +1,53 @@
+"""``python scheduler.py``: the daemon that keeps the VIVA Militer archive current.
+
+By default: ``latest`` every 15 minutes (and at start), ``recheck`` every hour, and a nightly
+``backfill`` of the last 3 days. Every crawl runs in a child process with a time limit; see
+``python scheduler.py --help`` and ``scheduling/``."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Sequence
+
+from sqlalchemy.exc import OperationalError
+
+from scheduling.daemon import Daemon, worst_exit_code
+from scheduling.durations import ScheduleError
+from scheduling.options import config_from
+from storage.config import ConfigError, mask_url, resolve_database_url
+from storage.migrate import SchemaTooNewError, ensure_schema
+from storage.runs import RunJournal
+
+log = logging.getLogger("scheduler")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the daemon (or each job once with ``--once``); returns the exit code."""
+    try:
+        config = config_from(argv)
+        url = resolve_database_url(config.database_url)
+    except (ScheduleError, ConfigError) as exc:
+        print(f"scheduler: error: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    try:
+        ensure_schema(url)
+        repaired = RunJournal(url).mark_interrupted()
+    except (OperationalError, SchemaTooNewError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        print(f"scheduler: error: cannot use database {mask_url(url)}: {reason}", file=sys.stderr)
+        return 1
+    if repaired:
+        log.warning("Marked runs %s as interrupted (left running by a crash)", repaired)
+    daemon = Daemon(config, url)
+    if config.once:
+        return worst_exit_code([daemon.run_job(job.name) for job in config.jobs])
+    return daemon.serve()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

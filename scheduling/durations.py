@@ -1,0 +1,31 @@
+"""Parsing the scheduler's durations (``30s``, ``15m``, ``1h``, ``2d``) and cron expressions."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta, tzinfo
+
+from apscheduler.triggers.cron import CronTrigger
+
+_DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$", re.IGNORECASE)
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+class ScheduleError(ValueError):
+    """An unusable schedule option; the message is one line for the user."""
+
+
+def parse_duration(value: str, option: str) -> timedelta:
+    """``30s`` / ``15m`` / ``1h`` / ``2d`` as a positive timedelta."""
+    match = _DURATION_RE.match(value or "")
+    if not match or float(match[1]) <= 0:
+        raise ScheduleError(f"{option} {value!r} is not a duration like 30s, 15m, 1h or 2d")
+    return timedelta(seconds=float(match[1]) * _UNITS[match[2].lower()])
+
+
+def parse_cron(value: str, option: str, timezone: tzinfo) -> CronTrigger:
+    """A five-field crontab expression (``*/15 * * * *``) as an APScheduler trigger."""
+    try:
+        return CronTrigger.from_crontab(value, timezone=timezone)
+    except (ValueError, TypeError) as exc:
+        raise ScheduleError(f"{option} {value!r} is not a cron expression: {exc}") from None

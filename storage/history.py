@@ -1,0 +1,75 @@
+"""One article and its revision history, looked up by id or by any URL of the article."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.engine import get_session_factory
+from storage.export import ARTICLE_COLUMNS, article_record
+from storage.models import Article, ArticleRevision
+
+REVISION_FIELDS = (
+    "revision", "captured_at", "source", "content_hash", "title", "word_count", "crawl_run_id",
+)  # fmt: skip
+"""What a revision listing shows of each revision (the body is kept for diffs)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """One stored content version."""
+
+    revision: int
+    captured_at: str
+    source: str
+    content_hash: str
+    title: str
+    word_count: int
+    crawl_run_id: int | None
+    body: str
+
+    def summary(self) -> dict[str, Any]:
+        """The revision without its body (for listings and JSON)."""
+        return {name: getattr(self, name) for name in REVISION_FIELDS}
+
+
+class ArticleHistory:
+    """Reads single articles and their revisions from one archive."""
+
+    def __init__(self, url: str | None = None, sessions: sessionmaker[Session] | None = None):
+        self.sessions = sessions or get_session_factory(url)
+
+    def record(self, article_id: int) -> dict[str, Any] | None:
+        """The export record of an article, or None when the archive does not hold it."""
+        with self.sessions() as session:
+            row = (
+                session.execute(select(*ARTICLE_COLUMNS).where(Article.article_id == article_id))
+                .mappings()
+                .first()
+            )
+        return article_record(row) if row is not None else None
+
+    def revisions(self, article_id: int) -> list[Revision]:
+        """Every revision of an article, oldest first."""
+        stmt = (
+            select(ArticleRevision)
+            .where(ArticleRevision.article_id == article_id)
+            .order_by(ArticleRevision.revision)
+        )
+        with self.sessions() as session:
+            return [
+                Revision(
+                    revision=r.revision,
+                    captured_at=r.captured_at.isoformat(),
+                    source=r.source,
+                    content_hash=r.content_hash,
+                    title=r.title,
+                    word_count=r.word_count,
+                    crawl_run_id=r.crawl_run_id,
+                    body=r.body,
+                )
+                for r in session.scalars(stmt)
+            ]
