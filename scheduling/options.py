@@ -28,8 +28,21 @@ class DaemonConfig:
     database_url: str | None
 
 
-def _env(name: str, default: str | None = None) -> str | None:
-    return os.environ.get(name) or default
+ENV_OPTIONS: tuple[tuple[str, str, str | None, str], ...] = (
+    ("--every", "VIVA_LATEST_EVERY", "15m", "latest job interval: 30s, 15m, 1h, 1d"),
+    ("--cron", "VIVA_LATEST_CRON", None, 'latest job as cron ("*/15 * * * *"), wins over --every'),
+    ("--recheck-every", "VIVA_RECHECK_EVERY", "1h", "recheck job interval"),
+    ("--backfill-cron", "VIVA_BACKFILL_CRON", "30 2 * * *", "nightly backfill, cron in WIB"),
+    ("--backfill-days", "VIVA_BACKFILL_DAYS", "3", "days the nightly backfill covers"),
+    ("--jobs", "VIVA_JOBS", ",".join(JOB_NAMES), "jobs to run, comma-separated"),
+    ("--timeout", "VIVA_CRAWL_TIMEOUT", "45m", "time limit of one crawl"),
+    ("--grace", "VIVA_STOP_GRACE", "30s", "time a stopped crawl gets to shut down before a kill"),
+    ("--max-failures", "VIVA_MAX_FAILURES", "3", "warn after this many failed runs in a row"),
+    ("--stale-after", "VIVA_STALE_AFTER", "6h", "warn when latest runs find nothing this long"),
+    ("--warning-share", "VIVA_WARNING_SHARE", "0.2", "warn above this share of articles with "
+     "extraction warnings"),
+)  # fmt: skip
+"""(option, environment variable, default, help): the command line wins over the environment."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,73 +52,34 @@ def build_parser() -> argparse.ArgumentParser:
         description="Keep the VIVA Militer archive current: recurring crawls, each in a child "
         "process, with time limits and health warnings.",
     )
-    add = parser.add_argument
-    add(
-        "--every",
-        default=_env("VIVA_LATEST_EVERY", "15m"),
-        help="latest job interval, e.g. 30s, 15m, 1h (env VIVA_LATEST_EVERY; default 15m)",
-    )
-    add(
-        "--cron",
-        default=_env("VIVA_LATEST_CRON"),
-        help='latest job as a cron expression, e.g. "*/15 * * * *" (env VIVA_LATEST_CRON; '
-        "overrides --every)",
-    )
-    add(
-        "--recheck-every",
-        default=_env("VIVA_RECHECK_EVERY", "1h"),
-        help="recheck job interval (env VIVA_RECHECK_EVERY; default 1h)",
-    )
-    add(
-        "--backfill-cron",
-        default=_env("VIVA_BACKFILL_CRON", "30 2 * * *"),
-        help="nightly backfill, cron in WIB (env VIVA_BACKFILL_CRON; default '30 2 * * *')",
-    )
-    add(
-        "--backfill-days",
-        type=int,
-        default=int(_env("VIVA_BACKFILL_DAYS", "3") or 3),
-        help="days the nightly backfill covers (env VIVA_BACKFILL_DAYS; default 3)",
-    )
-    add(
-        "--jobs",
-        default=_env("VIVA_JOBS", ",".join(JOB_NAMES)),
-        help="which jobs to run, comma-separated (env VIVA_JOBS; default all)",
-    )
-    add(
-        "--timeout",
-        default=_env("VIVA_CRAWL_TIMEOUT", "45m"),
-        help="time limit of one crawl (env VIVA_CRAWL_TIMEOUT; default 45m)",
-    )
-    add(
-        "--grace",
-        default=_env("VIVA_STOP_GRACE", "30s"),
-        help="how long a stopped crawl may take to shut down before it is killed (default 30s)",
-    )
-    add("--max-failures", type=int, default=3, help="warn after this many failures in a row")
-    add("--stale-after", default="6h", help="warn when latest runs find nothing for this long")
-    add(
-        "--warning-share",
-        type=float,
-        default=0.2,
-        help="warn when this share of a run's articles has extraction warnings",
-    )
-    add(
+    for option, variable, default, text in ENV_OPTIONS:
+        parser.add_argument(
+            option,
+            default=os.environ.get(variable) or default,
+            help=f"{text} (env {variable}; default {default or 'none'})",
+        )
+    parser.add_argument(
         "--once",
         action="store_true",
         help="run each job once, then exit with the worst run's status (for cron)",
     )
-    add(
-        "-s",
-        "--set",
-        dest="settings",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
+    parser.add_argument(
+        "-s", "--set", dest="settings", action="append", default=[], metavar="NAME=VALUE",
         help="Scrapy setting passed to every crawl (repeatable)",
-    )
-    add("--database-url", default=None, help="archive database (default $DATABASE_URL)")
-    return parser  # fmt: skip
+    )  # fmt: skip
+    parser.add_argument("--database-url", help="archive database (default $DATABASE_URL)")
+    return parser
+
+
+def _number(value: str, option: str, kind: type[int] | type[float]) -> float:
+    try:
+        return kind(value)
+    except ValueError:
+        raise ScheduleError(f"{option} {value!r} is not a number") from None
+
+
+def _interval(value: str, option: str) -> IntervalTrigger:
+    return IntervalTrigger(seconds=parse_duration(value, option).total_seconds(), timezone=WIB)
 
 
 def config_from(argv: Sequence[str] | None) -> DaemonConfig:
@@ -115,32 +89,22 @@ def config_from(argv: Sequence[str] | None) -> DaemonConfig:
     unknown = sorted(set(names) - set(JOB_NAMES))
     if unknown or not names:
         raise ScheduleError(f"--jobs {args.jobs!r}: choose from {', '.join(JOB_NAMES)}")
-    if args.backfill_days < 1:
-        raise ScheduleError(f"--backfill-days {args.backfill_days}: must be at least 1")
+    backfill_days = int(_number(args.backfill_days, "--backfill-days", int))
+    if backfill_days < 1:
+        raise ScheduleError(f"--backfill-days {backfill_days}: must be at least 1")
     for setting in args.settings:
         if "=" not in setting:
             raise ScheduleError(f"-s {setting!r}: expected NAME=VALUE")
-    latest_trigger = (
-        parse_cron(args.cron, "--cron", WIB)
-        if args.cron
-        else IntervalTrigger(
-            seconds=parse_duration(args.every, "--every").total_seconds(), timezone=WIB
-        )
-    )
+    latest = parse_cron(args.cron, "--cron", WIB) if args.cron else _interval(args.every, "--every")
     specs = {
-        "latest": JobSpec("latest", latest_trigger, fixed("latest"), run_at_start=True),
+        "latest": JobSpec("latest", latest, fixed("latest"), run_at_start=True),
         "recheck": JobSpec(
-            "recheck",
-            IntervalTrigger(
-                seconds=parse_duration(args.recheck_every, "--recheck-every").total_seconds(),
-                timezone=WIB,
-            ),
-            fixed("recheck"),
+            "recheck", _interval(args.recheck_every, "--recheck-every"), fixed("recheck")
         ),
         "backfill": JobSpec(
             "backfill",
             parse_cron(args.backfill_cron, "--backfill-cron", WIB),
-            backfill_window(args.backfill_days),
+            backfill_window(backfill_days),
         ),
     }
     return DaemonConfig(
@@ -149,9 +113,9 @@ def config_from(argv: Sequence[str] | None) -> DaemonConfig:
         grace=parse_duration(args.grace, "--grace").total_seconds(),
         settings=tuple(args.settings),
         health=HealthPolicy(
-            max_failures=args.max_failures,
+            max_failures=int(_number(args.max_failures, "--max-failures", int)),
             stale_after=parse_duration(args.stale_after, "--stale-after"),
-            warning_share=args.warning_share,
+            warning_share=_number(args.warning_share, "--warning-share", float),
         ),
         once=args.once,
         database_url=args.database_url,
