@@ -306,3 +306,19 @@ def test_second_crawl_of_same_mode_exits_at_once(sample: SampleSite, archive_url
         assert sample.hits == [] and runs(archive_url) == []
         other = crawl(sample.base_url, archive_url, "urls=" + sample.live()[0].canonical)
         assert other.returncode == 0, "another mode is not blocked"
+
+
+def test_robots_txt_is_obeyed(now: datetime, database_url: str) -> None:
+    specs = sample_articles(now)
+    forbidden = specs[0]
+    path = forbidden.canonical.split("viva.co.id")[1]
+    robots = f"User-agent: *\nDisallow: {path}\n"
+    with SampleSite(specs, today=now.date(), listing_size=3, robots=robots) as site:
+        done = crawl(site.base_url, database_url, "mode=latest")
+        assert done.returncode == 0, describe(done)
+        assert path not in {hit.path for hit in site.hits}
+        archived = set(articles(database_url))
+        assert forbidden.article_id not in archived and archived
+    run = last_run(database_url)
+    assert stat(run, "robotstxt/forbidden") == 1
+    assert run.dropped_reasons == {"request_ignored_robots_txt": 1}

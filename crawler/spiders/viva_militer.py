@@ -14,17 +14,20 @@ from typing import Any
 
 import scrapy
 from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler import site
 from crawler.arguments import CrawlArguments, parse_arguments
 from crawler.discovery import listing_links, news_sitemaps, next_listing_page, sitemap_locations
 from crawler.drops import count_drop
-from crawler.extraction import page_info, parse_article, warning_stat_key
+from crawler.extraction import PARSER_VERSION, page_info, parse_article, warning_stat_key
 from crawler.items import ArticleItem
 from crawler.signals import article_gone
 from crawler.urls import article_id_from_url, article_page_url, canonical_article_url
+from crawler.warc import WARC_RECORD_META
 from storage.config import resolve_database_url
 from storage.repository import ArchiveRepository
 
@@ -171,10 +174,18 @@ class VivaMiliterSpider(scrapy.Spider):
             errback=self.article_failed,
             priority=priority,
             meta={"article": {"url": canonical, "id": article_id, "recheck": recheck}},
-            cb_kwargs={"pages": [], "page": 1},
+            cb_kwargs={"pages": [], "page": 1, "records": []},
         )
 
-    def parse_article_page(self, response: Response, pages: list[str], page: int) -> Iterable[Any]:
+    def parse_article_page(
+        self,
+        response: Response,
+        pages: list[str],
+        page: int,
+        records: list[dict[str, Any]] | None = None,
+    ) -> Iterable[Any]:
+        """One page of an article; ``pages`` (HTML) and ``records`` (their WARC locations, see
+        :mod:`crawler.warc`) hold the pages fetched before it."""
         article = response.meta["article"]
         if response.status in GONE_STATUSES:
             yield from self._article_missing(response, article, page)
@@ -183,6 +194,8 @@ class VivaMiliterSpider(scrapy.Spider):
             count_drop(self.crawler.stats, "not an html page", response.url)
             return
         pages = [*pages, response.text]
+        stored = response.meta.get(WARC_RECORD_META)
+        records = [*(records or []), *([stored] if stored else [])]
         # ?page=all normally holds everything; a next-page link says this copy is partial.
         if page_info(response.text, response.url).has_next and page < MAX_PAGES:
             self.crawler.stats.inc_value("articles/extra_pages")
@@ -191,12 +204,13 @@ class VivaMiliterSpider(scrapy.Spider):
                 callback=self.parse_article_page,
                 errback=self.article_failed,
                 meta={"article": article},
-                cb_kwargs={"pages": pages, "page": page + 1},
+                cb_kwargs={"pages": pages, "page": page + 1, "records": records},
                 priority=response.request.priority + 1,
             )
             return
         item = self._extract(article, pages)
         if item is not None:
+            item.warc_records = records if len(records) == len(pages) else []
             yield item
 
     def _article_missing(
@@ -228,9 +242,17 @@ class VivaMiliterSpider(scrapy.Spider):
         if item.extraction_warnings:
             stats.inc_value("extract/items_with_warnings")
         stats.inc_value("articles/parsed")
+        item.parser_version = PARSER_VERSION
         return item
 
     def article_failed(self, failure: Failure) -> None:
+        """Count an article page that could not be had (after the retries)."""
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
-        count_drop(self.crawler.stats, f"download failed {type(failure.value).__name__}", url)
+        if failure.check(HttpError):
+            reason = f"answered {failure.value.response.status}"
+        elif failure.check(IgnoreRequest):
+            reason = "request ignored (robots.txt)"
+        else:
+            reason = f"download failed {type(failure.value).__name__}"
+        count_drop(self.crawler.stats, reason, url)
