@@ -123,48 +123,52 @@ class ArticleRevision(Base):
     """Where the fetched pages are kept: ``[{"file", "offset", "length", "uri"}]``, page order."""
 
 
-class Tag(Base):
-    """A topic tag, normalized so "all articles tagged X" is an indexed join."""
+class NameMixin:
+    """A unique name with a surrogate key: a tag or an author, normalized for indexed joins."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Text, unique=True)
+
+
+class LinkMixin:
+    """The article side of an article-to-name link (current revision only)."""
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.article_id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+def name_link(table: str) -> Mapped[int]:
+    """The name side of a link: part of the key, indexed for "all articles with name X"."""
+    return mapped_column(
+        ForeignKey(f"{table}.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class Tag(NameMixin, Base):
+    """A topic tag."""
 
     __tablename__ = "tags"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(Text, unique=True)
 
-
-class ArticleTag(Base):
-    """Which article carries which tag (current revision)."""
+class ArticleTag(LinkMixin, Base):
+    """Which article carries which tag."""
 
     __tablename__ = "article_tags"
-
-    article_id: Mapped[int] = mapped_column(
-        ForeignKey("articles.article_id", ondelete="CASCADE"), primary_key=True
-    )
-    tag_id: Mapped[int] = mapped_column(
-        ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True
-    )
+    tag_id: Mapped[int] = name_link("tags")
 
 
-class Author(Base):
-    """An author's name, normalized so "all articles by X" is an indexed join."""
+class Author(NameMixin, Base):
+    """An author's name."""
 
     __tablename__ = "authors"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(Text, unique=True)
 
-
-class ArticleAuthor(Base):
-    """Which article is by which author (current revision)."""
+class ArticleAuthor(LinkMixin, Base):
+    """Which article is by which author."""
 
     __tablename__ = "article_authors"
-
-    article_id: Mapped[int] = mapped_column(
-        ForeignKey("articles.article_id", ondelete="CASCADE"), primary_key=True
-    )
-    author_id: Mapped[int] = mapped_column(
-        ForeignKey("authors.id", ondelete="CASCADE"), primary_key=True, index=True
-    )
+    author_id: Mapped[int] = name_link("authors")
 
 
 class CrawlRun(Base):
