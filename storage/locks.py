@@ -44,6 +44,7 @@ class NamedLock:
     def __init__(self, url: str, name: str, *, blocking: bool = False) -> None:
         self.url, self.name, self.blocking = url, name, blocking
         self._conn: Connection | None = None
+        self._key = 0
         self._file: IO[str] | None = None
 
     def acquire(self) -> None:
@@ -55,7 +56,10 @@ class NamedLock:
 
     def _acquire_advisory(self) -> None:
         conn = get_engine(self.url).connect().execution_options(isolation_level="AUTOCOMMIT")
-        key = advisory_key(self.name)
+        # Advisory locks span the whole database: key them by schema too, so archives living in
+        # different schemas of one database never block each other.
+        schema = conn.execute(text("SELECT current_schema()")).scalar()
+        self._key = key = advisory_key(f"{schema}:{self.name}")
         if self.blocking:
             conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
         elif not conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar():
@@ -82,9 +86,7 @@ class NamedLock:
         """Give the lock back (idempotent)."""
         if self._conn is not None:
             try:
-                self._conn.execute(
-                    text("SELECT pg_advisory_unlock(:k)"), {"k": advisory_key(self.name)}
-                )
+                self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self._key})
             finally:
                 self._conn.close()
                 self._conn = None

@@ -1,7 +1,7 @@
 """full-text search over article titles and bodies
 
 PostgreSQL: a GIN index on the weighted ``indonesian`` tsvector of title (A) and body (B); queries
-use :data:`storage.search_sql.PG_DOCUMENT`, the same expression, so the index serves them.
+use ``storage.search.PG_DOCUMENT``, the same expression, so the index serves them.
 SQLite: an external-content FTS5 table ``articles_fts`` kept in sync with ``articles`` by
 triggers. Neither is described by the models (they are dialect-specific), so the drift check
 skips them by name (``migrations/env.py``).
