@@ -8,8 +8,8 @@ import sys
 
 from cli.arguments import day
 from cli.errors import CliError
-from crawler.arguments import ArgumentError
-from crawler.outcome import Outcome
+from crawler.arguments import ArgumentError, parse_arguments
+from storage.migrate import ensure_schema
 from storage.runs import COUNTER_COLUMNS, RunJournal
 
 PROGRESS_EXTENSION = "cli.progress.CrawlProgress"
@@ -78,8 +78,12 @@ def run(args: argparse.Namespace) -> int:
         },
         priority="cmdline",
     )
+    raw = spider_arguments(args)
     try:
-        code = run_crawl(CrawlerProcess(settings), spider_arguments(args))
+        # Fail on bad arguments or an unusable database before Scrapy logs its banner.
+        parse_arguments(raw, settings.get("VIVA_BASE_URL"))
+        ensure_schema(args.database_url)
+        code = run_crawl(CrawlerProcess(settings), raw)
     except ArgumentError as exc:
         raise CliError(str(exc), exit_code=2) from None
     print_own_runs(args.database_url)
@@ -88,6 +92,8 @@ def run(args: argparse.Namespace) -> int:
 
 def print_own_runs(url: str) -> None:
     """One summary line per run this process recorded (none when it was refused a lock)."""
+    from crawler.outcome import Outcome
+
     for run in reversed(RunJournal(url).recent(limit=5)):
         if run.pid == os.getpid():
             counters = {name: getattr(run, name) for name in COUNTER_COLUMNS}

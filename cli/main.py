@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
 from sqlalchemy.exc import OperationalError
 
-from cli import db
+from cli import crawl, db, demo, export, reextract, runs, search, show, stats
+from cli.arguments import OneLineParser
 from cli.errors import CliError, database_error
 from storage.config import ConfigError, resolve_database_url
 from storage.migrate import SchemaTooNewError
@@ -17,9 +19,11 @@ from storage.migrate import SchemaTooNewError
 
 def build_parser() -> argparse.ArgumentParser:
     """The whole command tree."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="viva-archive",
         description="Archive of VIVA Militer (www.viva.co.id/militer): crawl, schedule, explore.",
+        epilog="Exit codes: 0 ok, 1 failure (database unreachable, crawl failed), "
+        "2 bad arguments, 3 a crawl of that mode is already running.",
     )
     parser.add_argument(
         "--database-url",
@@ -29,17 +33,51 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     db.add_parser(subparsers)
+    crawl.add_parser(subparsers)
+    add_schedule_parser(subparsers)
+    runs.add_parser(subparsers)
+    stats.add_parser(subparsers)
+    export.add_parser(subparsers)
+    search.add_parser(subparsers)
+    show.add_parser(subparsers)
+    reextract.add_parser(subparsers)
+    demo.add_parser(subparsers)
     return parser
+
+
+def add_schedule_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``schedule ...``: everything after it goes to the scheduler unchanged."""
+    parser = subparsers.add_parser(
+        "schedule",
+        help="run the crawl daemon (same options as `python scheduler.py`; see schedule --help)",
+        add_help=False,
+    )
+    parser.add_argument("scheduler_args", nargs=argparse.REMAINDER)
+    parser.set_defaults(handler=run_schedule, configures_logging=True)
+
+
+def run_schedule(args: argparse.Namespace) -> int:
+    """Hand over to ``scheduler.main``; the daemon reads the archive URL from the environment."""
+    import scheduler  # the daemon and APScheduler load only when asked for
+
+    os.environ["DATABASE_URL"] = args.database_url
+    return int(scheduler.main(list(args.scheduler_args)))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the process exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "schedule":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if extra:
+        args.scheduler_args = [*extra, *args.scheduler_args]
+    if not getattr(args, "configures_logging", False):
+        logging.basicConfig(
+            level=logging.DEBUG if args.verbose else logging.INFO,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
+    args.explicit_database_url = args.database_url is not None
     try:
         args.database_url = resolve_database_url(args.database_url)
         return int(args.handler(args))
@@ -51,6 +89,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(exc), 1)
     except OperationalError as exc:
         return _fail(str(database_error(args.database_url, exc)), 1)
+    except BrokenPipeError:  # `viva-archive export | head`: the reader had enough
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         return _fail("interrupted", 130)
 

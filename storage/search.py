@@ -73,7 +73,7 @@ class SearchHit:
     score: float
     """Relevance within its group; higher is better (scales differ between databases)."""
     snippet: str
-    """A passage of the body with the matched words between the two marks."""
+    """A passage of the body on one line, the matched words between the two marks."""
 
 
 def fts5_query(query: str) -> str:
@@ -136,7 +136,7 @@ class ArchiveSearch:
                 status=row.status,
                 in_title=bool(row.in_title),
                 score=float(row.score),
-                snippet=row.snippet or "",
+                snippet=" ".join((row.snippet or "").split()),
             )
             for row in rows
         ]

@@ -38,9 +38,12 @@ class ArchiveStats:
         with self.sessions() as session:
             dialect = session.get_bind().dialect.name
             month = _publication_month(dialect).label("month")
-            by_status = dict(
-                session.execute(select(Article.status, func.count()).group_by(Article.status))
-            )
+            by_status: dict[str, int] = {
+                status: count
+                for status, count in session.execute(
+                    select(Article.status, func.count()).group_by(Article.status)
+                )
+            }
             by_subchannel = session.execute(
                 select(Article.subchannel, func.count())
                 .group_by(Article.subchannel)

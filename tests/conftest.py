@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,7 +9,7 @@ import pytest
 
 from storage.engine import dispose_all
 from storage.migrate import upgrade
-from tests.databases import postgres_schema_url, postgres_unavailable_reason
+from tests.databases import postgres_schema_url, skip_without_postgres
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
@@ -23,11 +22,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield f"sqlite:///{tmp_path / 'archive.sqlite3'}"
         dispose_all()
         return
-    reason = postgres_unavailable_reason()
-    if reason:
-        if os.environ.get("REQUIRE_POSTGRES") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
+    skip_without_postgres()
     with postgres_schema_url() as url:
         yield url
         dispose_all()

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
@@ -38,6 +39,16 @@ def postgres_unavailable_reason() -> str | None:
     finally:
         engine.dispose()
     return None
+
+
+def skip_without_postgres() -> None:
+    """Skip the calling test when no PostgreSQL server answers, or fail it under
+    ``REQUIRE_POSTGRES=1`` (CI), where a missing server is an error."""
+    reason = postgres_unavailable_reason()
+    if reason:
+        if os.environ.get("REQUIRE_POSTGRES") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
 
 
 @contextmanager
