@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import Any
 
 
 @dataclass(slots=True)
@@ -58,4 +59,24 @@ class ArticleItem:
     fetched_at: str
     """When the first page was fetched, ISO 8601 in UTC (``...+00:00``)."""
     extraction_warnings: list[str] = field(default_factory=list)
-    """``fallback:<field>[:source]`` (found by a later source) or ``missing:<field>`` (not found)."""
+    """``fallback:<field>[:source]`` (found by a later source) or ``missing:<field>`` (absent)."""
+
+
+@dataclass(slots=True)
+class CrawledArticle(ArticleItem):
+    """An article as the archive records it: the parsed item plus its provenance (the parser
+    knows nothing of these; the crawl and re-extraction add them)."""
+
+    parser_version: str | None = None
+    """``PARSER_VERSION`` of the extraction code that produced the item (``2026.11.1``)."""
+    warc_records: list[dict[str, Any]] = field(default_factory=list)
+    """Where the fetched pages are kept, in page order: ``{"file", "offset", "length", "uri"}``
+    (``file`` relative to ``ARCHIVE_DIR``); empty when WARC writing is off."""
+
+    @classmethod
+    def of(
+        cls, item: ArticleItem, *, parser_version: str, warc_records: list[dict[str, Any]]
+    ) -> CrawledArticle:
+        """``item`` with its provenance."""
+        parsed = {f.name: getattr(item, f.name) for f in fields(ArticleItem)}
+        return cls(**parsed, parser_version=parser_version, warc_records=warc_records)

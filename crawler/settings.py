@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from crawler.site import DEFAULT_BASE_URL
+from crawler.warc.location import archive_dir
 
 BOT_NAME = "viva_militer_archive"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -50,6 +51,8 @@ HTTPERROR_ALLOWED_CODES = [404, 410]
 
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.BackoffRetryMiddleware": 545,
+    # Next to the downloader: sees responses as received, before decompression and retries.
+    "crawler.warc.middleware.WarcMiddleware": 950,
 }
 
 # --- pipelines -----------------------------------------------------------------------------------
@@ -69,7 +72,12 @@ RECHECK_TIERS = [(2 * 24 * 3600, 3600), (14 * 24 * 3600, 24 * 3600)]
 """(published within N seconds, re-fetch at most every M seconds), first match wins."""
 
 # --- raw archive (WARC) ------------------------------------------------------------------------
-ARCHIVE_DIR = os.environ.get("ARCHIVE_DIR", "data/warc")
+ARCHIVE_DIR = str(archive_dir())
+"""Where WARC files go: ``$ARCHIVE_DIR``, else ``./data/warc``."""
+WARC_ENABLED = True
+"""Keep every fetched article page (all pages of each article) in gzip WARC files."""
+WARC_MAX_BYTES = 1024**3
+"""A WARC file is closed past this size and the run goes on in a new one."""
 
 LOG_LEVEL = "INFO"
 LOG_FORMATTER = "crawler.logformatter.ArchiveLogFormatter"

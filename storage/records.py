@@ -72,9 +72,15 @@ def article_row(item: Mapping[str, Any], now: datetime) -> dict[str, Any]:
 
 
 def revision_row(
-    item: Mapping[str, Any], revision: int, now: datetime, run_id: int | None
+    item: Mapping[str, Any],
+    revision: int,
+    now: datetime,
+    run_id: int | None,
+    *,
+    source: str = "crawl",
 ) -> dict[str, Any]:
-    """An ``article_revisions`` row: the full content of ``item`` as revision ``revision``."""
+    """An ``article_revisions`` row: the full content of ``item`` as revision ``revision``,
+    with where it came from (``crawl`` or ``reextract``, parser version, WARC records)."""
     return {
         "article_id": int(item["article_id"]),
         "revision": revision,
@@ -82,4 +88,29 @@ def revision_row(
         "lead_image": _image(item.get("lead_image")),
         "captured_at": now,
         "crawl_run_id": run_id,
+        "source": source,
+        "parser_version": item.get("parser_version"),
+        "warc_records": [dict(r) for r in item.get("warc_records") or []] or None,
     }
+
+
+COMPARED_FIELDS = (
+    "url", "subchannel", "description", "published_at", "modified_at", "authors", "editor",
+    "tags", "lead_image", "images", "page_count",
+)  # fmt: skip
+"""Extracted fields compared besides the content hash (title and body). Left out: what the
+fetch or the hash determine (``fetched_at``, ``word_count``) and the parser's own bookkeeping
+(``extraction_warnings``)."""
+
+
+def changed_fields(revision: Mapping[str, Any], item: Mapping[str, Any]) -> list[str]:
+    """Which extracted fields of ``item`` differ from a stored ``revision`` (its columns).
+
+    Title and body count only when the content hash differs, as for a crawl, so that a change of
+    whitespace alone is no new version."""
+    new = {**content_columns(item), "lead_image": _image(item.get("lead_image"))}
+    changed = [name for name in COMPARED_FIELDS if new[name] != revision.get(name)]
+    if new["content_hash"] != revision.get("content_hash"):
+        text = [name for name in ("title", "body") if new[name] != revision.get(name)]
+        changed[:0] = text or ["content_hash"]
+    return changed

@@ -44,7 +44,10 @@ def crawl_env(base_url: str, database_url: str) -> dict[str, str]:
 
 
 def crawl(
-    base_url: str, database_url: str, *arguments: str, settings: dict[str, str] | None = None,
+    base_url: str,
+    database_url: str,
+    *arguments: str,
+    settings: dict[str, str] | None = None,
     timeout: float = 120,
 ) -> subprocess.CompletedProcess[str]:
     """Run one crawl to the end; returns the finished process (stdout/stderr captured)."""

@@ -11,8 +11,13 @@ from crawler.extraction.pages import PageInfo, page_info
 from crawler.extraction.text import content_hash
 from crawler.extraction.warnings import EXTRACT_WARNING_KINDS, warning_stat_key
 
+PARSER_VERSION = "2026.11.1"
+"""Version of the extraction rules, stamped on every revision they produce. Bump it with any
+change that can alter what is extracted, so ``viva-archive reextract`` can tell old from new."""
+
 __all__ = [
     "EXTRACT_WARNING_KINDS",
+    "PARSER_VERSION",
     "NotAnArticle",
     "PageInfo",
     "content_hash",

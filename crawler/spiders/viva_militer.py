@@ -24,7 +24,7 @@ from crawler.arguments import CrawlArguments, parse_arguments
 from crawler.discovery import listing_links, news_sitemaps, next_listing_page, sitemap_locations
 from crawler.drops import count_drop
 from crawler.extraction import PARSER_VERSION, page_info, parse_article, warning_stat_key
-from crawler.items import ArticleItem
+from crawler.items import ArticleItem, CrawledArticle
 from crawler.signals import article_gone
 from crawler.urls import article_id_from_url, article_page_url, canonical_article_url
 from crawler.warc import WARC_RECORD_META
@@ -210,8 +210,10 @@ class VivaMiliterSpider(scrapy.Spider):
             return
         item = self._extract(article, pages)
         if item is not None:
-            item.warc_records = records if len(records) == len(pages) else []
-            yield item
+            complete = len(records) == len(pages)  # a page missing from the WARC: no capture
+            yield CrawledArticle.of(
+                item, parser_version=PARSER_VERSION, warc_records=records if complete else []
+            )
 
     def _article_missing(
         self, response: Response, article: dict[str, Any], page: int
@@ -242,7 +244,6 @@ class VivaMiliterSpider(scrapy.Spider):
         if item.extraction_warnings:
             stats.inc_value("extract/items_with_warnings")
         stats.inc_value("articles/parsed")
-        item.parser_version = PARSER_VERSION
         return item
 
     def article_failed(self, failure: Failure) -> None:

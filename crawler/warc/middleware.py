@@ -13,7 +13,6 @@ import logging
 import socket
 from datetime import UTC, datetime
 from http import HTTPStatus
-
 from importlib.metadata import version
 from urllib.parse import urlsplit
 
@@ -69,6 +68,7 @@ class WarcMiddleware:
     async def process_response(self, request: Request, response: Response) -> Response:
         if not request.meta.get(ARTICLE_META):
             return response
+        request.meta.pop(WARC_RECORD_META, None)  # a retried request carries the last one
         exchange = exchange_of(request, response, datetime.now(UTC))
         try:
             location = await asyncio.to_thread(self.writer.write, exchange)

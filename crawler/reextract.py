@@ -1,0 +1,152 @@
+"""Re-extraction: today's parser on the pages the archive kept, without asking the site again.
+
+For each article (all, some ids, or those whose capture was fetched since a date) the pages of
+the capture behind its latest revision are read back from their WARC records, parsed,
+normalized and validated exactly as a crawl does, and compared with that revision. Where an
+extracted field differs, a revision with source ``reextract`` and the current
+``PARSER_VERSION`` is appended and becomes the article's content. Only the latest capture is
+re-read: older ones were superseded by newer content, and appending their re-reading would put
+old text back on top of the history. A record that cannot be read costs its article only.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from itemadapter import ItemAdapter
+from scrapy.exceptions import DropItem
+
+from crawler.extraction import PARSER_VERSION, parse_article
+from crawler.items import CrawledArticle
+from crawler.pipelines.normalize import NormalizePipeline
+from crawler.pipelines.validate import ValidatePipeline
+from crawler.warc.reader import WarcReadError, read_page
+from storage.models import ArticleRevision
+from storage.records import COMPARED_FIELDS, changed_fields
+from storage.repository import CHUNK, ArchiveRepository
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class ArticleChange:
+    """One article whose re-extraction differs from its latest revision."""
+
+    article_id: int
+    based_on: int
+    """The revision compared with (the new one is ``based_on + 1``)."""
+    fields: list[str]
+    """Names of the fields that differ, e.g. ``["tags"]``."""
+    written: bool = False
+    """Whether the new revision was stored (not in a dry run, nor when superseded)."""
+
+
+@dataclass(slots=True)
+class ReextractReport:
+    """What a re-extraction found and did."""
+
+    parser_version: str
+    dry_run: bool = False
+    examined: int = 0
+    """Articles whose latest revision was looked at."""
+    unchanged: int = 0
+    no_capture: int = 0
+    """Latest revision without WARC records (crawled with WARC writing off, or before it)."""
+    changed: list[ArticleChange] = field(default_factory=list)
+    superseded: list[int] = field(default_factory=list)
+    """Changed articles that gained a newer revision meanwhile (left alone)."""
+    unreadable: dict[int, str] = field(default_factory=dict)
+    """Article id -> why its capture could not be read (missing, truncated, corrupt record)."""
+    rejected: dict[int, str] = field(default_factory=dict)
+    """Article id -> why the parser's output was refused (parser error, failed validation)."""
+
+    def field_counts(self) -> dict[str, int]:
+        """Changed articles per field, most frequent first."""
+        counts = Counter(name for change in self.changed for name in change.fields)
+        return dict(counts.most_common())
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-friendly form (``--json``)."""
+        return {**asdict(self), "fields": self.field_counts()}
+
+
+def reextract(
+    database_url: str | None,
+    directory: Path,
+    *,
+    article_ids: Sequence[int] | None = None,
+    fetched_since: datetime | None = None,
+    dry_run: bool = False,
+    batch_size: int = CHUNK,
+) -> ReextractReport:
+    """Re-extract the latest capture of the selected articles; see the module docstring."""
+    repo = ArchiveRepository(database_url)
+    report = ReextractReport(PARSER_VERSION, dry_run=dry_run)
+    after = 0
+    while revisions := repo.current_revisions(
+        article_ids=article_ids, fetched_since=fetched_since, after_id=after, limit=batch_size
+    ):
+        after = revisions[-1].article_id
+        examined = (_examine(revision, directory, report) for revision in revisions)
+        changed = [item for item in examined if item is not None]
+        if changed and not dry_run:
+            written = set(repo.store_reextracted(changed))
+            for change in report.changed[-len(changed) :]:
+                change.written = change.article_id in written
+                if not change.written:
+                    report.superseded.append(change.article_id)
+    return report
+
+
+def _examine(
+    revision: ArticleRevision, directory: Path, report: ReextractReport
+) -> dict[str, Any] | None:
+    """The item to store when re-reading ``revision``'s capture changes it; None otherwise
+    (the outcome is counted in ``report``)."""
+    report.examined += 1
+    article_id = revision.article_id
+    if not revision.warc_records:
+        report.no_capture += 1
+        return None
+    try:
+        item = reread(revision.url, revision.warc_records, directory)
+    except WarcReadError as exc:
+        log.warning("Article %s: capture unreadable: %s", article_id, exc)
+        report.unreadable[article_id] = str(exc)
+        return None
+    except DropItem as exc:
+        report.rejected[article_id] = str(exc)
+        return None
+    except Exception as exc:  # a parser bug must cost one article, not the run
+        log.exception("Parser failed on the capture of article %s", article_id)
+        report.rejected[article_id] = f"parser error {type(exc).__name__}: {exc}"
+        return None
+    stored = {name: getattr(revision, name) for name in (*COMPARED_FIELDS, "title", "body")}
+    fields = changed_fields({**stored, "content_hash": revision.content_hash}, item)
+    if not fields:
+        report.unchanged += 1
+        return None
+    report.changed.append(ArticleChange(article_id, revision.revision, fields))
+    return {**item, "based_on": revision.revision}
+
+
+def reread(url: str, records: Sequence[dict[str, Any]], directory: Path) -> dict[str, Any]:
+    """The item the current parser makes of the pages stored at ``records``, normalized and
+    validated as by the crawl's pipelines (raises :class:`WarcReadError` or ``DropItem``)."""
+    pages = [read_page(directory, location) for location in records]
+    parts = urlsplit(url)
+    base_url = f"{parts.scheme}://{parts.netloc}"  # the site root the capture was mapped onto
+    parsed = parse_article(
+        url, [page.html for page in pages], base_url=base_url, fetched_at=pages[0].fetched_at
+    )
+    item = CrawledArticle.of(parsed, parser_version=PARSER_VERSION, warc_records=list(records))
+    NormalizePipeline(base_url).process_item(item)
+    ValidatePipeline(None).process_item(item)
+    return ItemAdapter(item).asdict()
