@@ -7,7 +7,6 @@ crawl's RSS never includes the site's page cache. Nothing leaves 127.0.0.1."""
 from __future__ import annotations
 
 import hashlib
-import os
 import subprocess
 import sys
 import tempfile
@@ -16,7 +15,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -203,8 +202,7 @@ def bulk_item(article_id: int, *, edition: int = 0, now: datetime | None = None)
         "authors": ["Andi Saputra", "Rina Wulandari"][: 1 + article_id % 2],
         "editor": None,
         "tags": ["TNI AL", "kapal perang", f"topik {article_id % 50}"],
-        "lead_image": {"url": f"https://thumb.viva.co.id/{article_id}.jpg", "caption": "Kapal",
-                       "credit": "tnial.mil.id"},  # fmt: skip
+        "lead_image": {"url": f"https://thumb.viva.co.id/{article_id}.jpg", "caption": "Kapal"},
         "images": [],
         "body": body,
         "word_count": len(body.split()),
@@ -229,7 +227,9 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
 
     def line(row: list[str]) -> str:
         first, *rest = row
-        return "  ".join([first.ljust(widths[0]), *(c.rjust(w) for c, w in zip(rest, widths[1:], strict=True))])
+        return "  ".join(
+            [first.ljust(widths[0]), *(c.rjust(w) for c, w in zip(rest, widths[1:], strict=True))]
+        )
 
     print(line(cells[0]))
     print("  ".join("-" * w for w in widths))
@@ -242,5 +242,10 @@ def verdict(ok: bool) -> str:
     return "met" if ok else "MISSED"
 
 
-def today() -> date:
-    return today_wib()
+def report(
+    title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]], target: str, ok: bool
+) -> None:
+    """A benchmark's result: what was measured, the table, and the target with its verdict."""
+    print(title)
+    print_table(headers, rows)
+    print(f"target {target}: {verdict(ok)}")

@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import (  # noqa: E402
+from bench.common import (
     BACKENDS,
     backfill_since,
     crawl,
@@ -28,9 +28,8 @@ from bench.common import (  # noqa: E402
     fixture_articles,
     fixture_site,
     mib,
-    print_table,
+    report,
     run_measured,
-    verdict,
 )
 
 TARGET = 0.5
@@ -81,12 +80,14 @@ def main() -> None:
                 f"{done.seconds:.1f}", f"{rate:.1f}", f"{rate / reference:.2f}",
                 mib(done.peak_rss),
             ])  # fmt: skip
-    print(
+    report(
         f"{args.articles} fixture articles, CONCURRENT_REQUESTS={args.concurrency}, no delays; "
-        f"scrapy bench: Scrapy defaults, {args.bench_seconds}s, run from an empty temp dir"
+        f"scrapy bench: Scrapy defaults, {args.bench_seconds}s, run from an empty temp dir",
+        ["run", "pages", "stored", "seconds", "pages/s", "x bench", "peak RSS"],
+        rows,
+        f">= {TARGET}x scrapy bench with storage on",
+        min(ratios) >= TARGET,
     )
-    print_table(["run", "pages", "stored", "seconds", "pages/s", "x bench", "peak RSS"], rows)
-    print(f"target >= {TARGET}x scrapy bench with storage on: {verdict(min(ratios) >= TARGET)}")
 
 
 if __name__ == "__main__":

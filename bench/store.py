@@ -21,11 +21,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import bulk_item, database, print_table, verdict  # noqa: E402
-from storage.engine import get_engine  # noqa: E402
-from storage.migrate import upgrade  # noqa: E402
-from storage.records import article_row, revision_row  # noqa: E402
-from storage.repository import ArchiveRepository, chunks  # noqa: E402
+from bench.common import bulk_item, database, report
+from storage.engine import get_engine
+from storage.migrate import upgrade
+from storage.records import article_row, revision_row
+from storage.repository import ArchiveRepository, chunks
 
 JSON_COLUMNS = {"authors", "tags", "images", "extraction_warnings", "lead_image"}
 FIRST_ID = 2_000_000
@@ -100,10 +100,13 @@ def main() -> None:
             f"{rate['COPY']:.0f}", f"{rate['new'] / rate['COPY']:.2f}",
             f"{rate['unchanged'] / rate['new']:.2f}",
         ])  # fmt: skip
-    print(f"{args.articles} articles (~3 KB body each) per run, PostgreSQL; articles/s")
-    headers = ["batch", "new", "unchanged", "changed", "COPY", "new/COPY", "unch/new"]
-    print_table(headers, rows)
-    print(f"target new >= 0.5x COPY and unchanged faster than new: {verdict(ok)}")
+    report(
+        f"{args.articles} articles (~3 KB body each) per run, PostgreSQL; articles/s",
+        ["batch", "new", "unchanged", "changed", "COPY", "new/COPY", "unch/new"],
+        rows,
+        "new >= 0.5x COPY and unchanged faster than new",
+        ok,
+    )
 
 
 if __name__ == "__main__":
