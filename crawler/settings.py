@@ -33,6 +33,13 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
 DNS_TIMEOUT = 20
 COOKIES_ENABLED = False
+DEFAULT_REQUEST_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "Accept-Language": "id,en;q=0.8",
+    # Only encodings warcio can decode: WARC records keep bodies as received, and re-extraction
+    # must be able to read them back (Scrapy would also offer br and zstd when installed).
+    "Accept-Encoding": "gzip, deflate",
+}
 TELNETCONSOLE_ENABLED = False
 
 # --- errors and retries --------------------------------------------------------------------------
