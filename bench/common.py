@@ -25,14 +25,14 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from crawler.arguments import today_wib  # noqa: E402
-from sample_site.catalog import generated_articles  # noqa: E402
-from sample_site.render import ArticleSpec  # noqa: E402
-from sample_site.server import SampleSite  # noqa: E402
-from storage.engine import dispose_all  # noqa: E402
-from storage.models import CrawlRun  # noqa: E402
-from tests.crawling import crawl_command, crawl_env, last_run  # noqa: E402
-from tests.databases import postgres_schema_url, postgres_unavailable_reason  # noqa: E402
+from crawler.arguments import today_wib
+from sample_site.catalog import generated_articles
+from sample_site.render import ArticleSpec
+from sample_site.server import SampleSite
+from storage.engine import dispose_all
+from storage.models import CrawlRun
+from tests.crawling import crawl_command, crawl_env, last_run
+from tests.databases import postgres_schema_url, postgres_unavailable_reason
 
 PER_DAY = 40
 """Articles a day on the fixture site (``generated_articles``' default)."""

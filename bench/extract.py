@@ -18,10 +18,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[0] = str(ROOT)  # the repository root, not bench/ (see bench/store.py)
 
-from crawler.extraction import parse_article  # noqa: E402
-from crawler.urls import article_page_url  # noqa: E402
+from crawler.extraction import parse_article
+from crawler.urls import article_page_url
 
 FIXTURES = ROOT / "tests" / "fixtures" / "articles"
 

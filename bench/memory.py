@@ -19,7 +19,9 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# Import from the repository root, not from bench/: bench/incremental.py would shadow the
+# `incremental` package that Twisted imports.
+sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from bench.common import (
     backfill_since,

@@ -19,9 +19,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# Import from the repository root, not from bench/: bench/incremental.py would shadow the
+# `incremental` package that Twisted imports.
+sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from bench.common import bulk_item, database, report
+from crawler.settings import STORE_BATCH_SIZE
 from storage.engine import get_engine
 from storage.migrate import upgrade
 from storage.records import article_row, revision_row
@@ -89,12 +92,15 @@ def measure(count: int, batch: int) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=10_000, help="articles per run")
-    parser.add_argument("--batches", default="50,500", help="batch sizes (50: the crawler's)")
+    parser.add_argument(
+        "--batches", default="50,200,500", help="batch sizes (200: the crawler's STORE_BATCH_SIZE)"
+    )
     args = parser.parse_args()
     rows, ok = [], True
     for batch in (int(b) for b in args.batches.split(",")):
         rate = measure(args.articles, batch)
-        ok = ok and rate["new"] >= 0.5 * rate["COPY"] and rate["unchanged"] > rate["new"]
+        if batch == STORE_BATCH_SIZE:  # the target is judged at the crawler's own batch size
+            ok = ok and rate["new"] >= 0.5 * rate["COPY"] and rate["unchanged"] > rate["new"]
         rows.append([
             batch, f"{rate['new']:.0f}", f"{rate['unchanged']:.0f}", f"{rate['changed']:.0f}",
             f"{rate['COPY']:.0f}", f"{rate['new'] / rate['COPY']:.2f}",
@@ -104,7 +110,7 @@ def main() -> None:
         f"{args.articles} articles (~3 KB body each) per run, PostgreSQL; articles/s",
         ["batch", "new", "unchanged", "changed", "COPY", "new/COPY", "unch/new"],
         rows,
-        "new >= 0.5x COPY and unchanged faster than new",
+        f"at batch {STORE_BATCH_SIZE}: new >= 0.5x COPY and unchanged faster than new",
         ok,
     )
 

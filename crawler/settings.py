@@ -69,8 +69,8 @@ ITEM_PIPELINES = {
     "crawler.pipelines.dedupe.DedupePipeline": 300,
     "crawler.pipelines.store.StorePipeline": 900,
 }
-STORE_BATCH_SIZE = 50
-"""Items per database transaction."""
+STORE_BATCH_SIZE = 200
+"""Items per database transaction at most (a partial batch is written on a timer, below)."""
 STORE_FLUSH_SECONDS = 10.0
 """A partial batch is written once it is this old, so a slow crawl keeps the archive current."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -130,3 +131,22 @@ def test_naive_timestamps_are_refused(repo: ArchiveRepository) -> None:
     with pytest.raises(ValueError, match="offset"):
         repo.store_articles([make_item(1, published_at="2026-11-20T10:15:00")], now=T0)
     assert repo.known_article_ids([1]) == set(), "a failed batch leaves nothing behind"
+
+
+def test_concurrent_writers_share_new_tags_and_authors(repo: ArchiveRepository) -> None:
+    """Two crawls storing different articles with the same brand-new names at once."""
+    names = {"tags": ["Tag Baru", "Kapal Selam"], "authors": ["Penulis Baru"]}
+    batches = [[make_item(100 + n + 10 * w, **names) for n in range(5)] for w in range(2)]
+    barrier = threading.Barrier(2)
+
+    def write(batch: list[dict[str, object]]) -> None:
+        barrier.wait()
+        repo.store_articles(batch, now=T0)
+
+    threads = [threading.Thread(target=write, args=(batch,)) for batch in batches]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    stored = sorted(item["article_id"] for batch in batches for item in batch)
+    assert repo.article_ids_tagged("Tag Baru") == stored, "a writer failed or lost its links"

@@ -34,7 +34,7 @@ class StorePipeline:
         settings = crawler.settings
         self.stats: StatsCollector | None = crawler.stats
         self.repo = ArchiveRepository(resolve_database_url(settings.get("DATABASE_URL")))
-        self.batch_size = settings.getint("STORE_BATCH_SIZE", 50)
+        self.batch_size = settings.getint("STORE_BATCH_SIZE", 200)
         self.flush_seconds = settings.getfloat("STORE_FLUSH_SECONDS", 10.0)
         self.run_id: int | None = settings.getint("ARCHIVE_RUN_ID") or None
         self.items: list[dict[str, Any]] = []
