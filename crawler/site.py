@@ -62,32 +62,12 @@ SITEMAP_INDEX_PATH = "/sitemap.xml"
 NEWS_SITEMAP_PATH = "/sitemap/news/militer.xml"
 """Google News sitemap of recent militer articles (~2 days) [code]."""
 
-RSS_PATH = "/get/all"
-"""Whole-site RSS feed; no militer feed is known [code]."""
-
-SITEMAP_NAMESPACES: dict[str, str] = {
-    "sm": "http://www.sitemaps.org/schemas/sitemap/0.9",
-    "news": "http://www.google.com/schemas/sitemap-news/0.9",
-}
-"""XML namespaces of the sitemaps [code]."""
-
-SITEMAP_LOC_XPATH = "//sm:sitemap/sm:loc/text()"
-NEWS_URL_XPATH = "//sm:url"
-NEWS_LOC_XPATH = "sm:loc/text()"
-NEWS_DATE_XPATH = "news:news/news:publication_date/text()"
-NEWS_TITLE_XPATH = "news:news/news:title/text()"
-NEWS_KEYWORDS_XPATH = "news:news/news:keywords/text()"
-
 # --------------------------------------------------------------------------------------------
 # Listing pages (channel listings and date index share the row markup)
 # --------------------------------------------------------------------------------------------
 
 LISTING_ROW = "div.article-list-row"  # [code]
 LISTING_LINK = "a.article-list-title"  # [code]
-LISTING_TITLE = "a.article-list-title h2"  # [code]
-LISTING_CATEGORY = "a.article-list-cate"  # [code]
-LISTING_DATE = "div.article-list-date"  # [code]
-LISTING_LOAD_MORE = "#load-more-btn"  # [code] AJAX "Muat Lainnya"
 
 # --------------------------------------------------------------------------------------------
 # Article page: structured data and meta tags
