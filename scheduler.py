@@ -15,7 +15,7 @@ from sqlalchemy.exc import OperationalError
 from scheduling.daemon import Daemon, worst_exit_code
 from scheduling.durations import ScheduleError
 from scheduling.options import config_from
-from storage.config import ConfigError, mask_url, resolve_database_url
+from storage.config import ConfigError, database_problem, resolve_database_url
 from storage.migrate import SchemaTooNewError, ensure_schema
 from storage.runs import RunJournal
 
@@ -38,8 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ensure_schema(url)
         repaired = RunJournal(url).mark_interrupted()
     except (OperationalError, SchemaTooNewError) as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        print(f"scheduler: error: cannot use database {mask_url(url)}: {reason}", file=sys.stderr)
+        print(f"scheduler: error: {database_problem(url, exc)}", file=sys.stderr)
         return 1
     if repaired:
         log.warning("Marked runs %s as interrupted (left running by a crash)", repaired)

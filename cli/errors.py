@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.exc import OperationalError
 
-from storage.config import mask_url
+from storage.config import database_problem
 
 
 class CliError(Exception):
@@ -17,5 +17,4 @@ class CliError(Exception):
 
 def database_error(url: str, exc: OperationalError) -> CliError:
     """A one-line message naming the database (password masked) and the driver's reason."""
-    reason = str(exc.orig or exc).strip().splitlines()[0] if str(exc.orig or exc).strip() else ""
-    return CliError(f"cannot use database {mask_url(url)}: {reason}")
+    return CliError(database_problem(url, exc))

@@ -41,3 +41,14 @@ def mask_url(url: str) -> str:
             user = creds.split(":", 1)[0]
             return f"{head}://{user}:***@{host}"
         return url
+
+
+def error_summary(exc: BaseException) -> str:
+    """The first line of a database error (the driver's own message when wrapped), or its type."""
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def database_problem(url: str, exc: BaseException) -> str:
+    """One line naming the database (password masked) and what went wrong with it."""
+    return f"cannot use database {mask_url(url)}: {error_summary(exc)}"

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from storage.config import mask_url
+from storage.config import error_summary, mask_url
 
 DEFAULT_TEST_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -31,9 +31,8 @@ def postgres_unavailable_reason() -> str | None:
         with engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
     except Exception as exc:  # any failure means: no usable server
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return (
-            f"PostgreSQL not reachable at {mask_url(url)} ({first_line}); "
+            f"PostgreSQL not reachable at {mask_url(url)} ({error_summary(exc)}); "
             "set TEST_DATABASE_URL to run the PostgreSQL tests"
         )
     finally:
