@@ -46,8 +46,9 @@ class BackoffRetryMiddleware:
         if not settings.getbool("RETRY_ENABLED"):
             raise NotConfigured
         self.crawler = crawler
-        self.codes = set(settings.getlist("BACKOFF_RETRY_HTTP_CODES", [429, 503]))
-        self.codes = {int(code) for code in self.codes}
+        self.codes = {
+            int(code) for code in settings.getlist("BACKOFF_RETRY_HTTP_CODES", [429, 503])
+        }
         self.max_times = settings.getint("BACKOFF_RETRY_TIMES", 5)
         self.base = settings.getfloat("BACKOFF_BASE_DELAY", 5.0)
         self.ceiling = settings.getfloat("BACKOFF_MAX_DELAY", 300.0)
