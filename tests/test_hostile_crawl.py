@@ -35,6 +35,7 @@ from tests.crawling import (
 from tests.hostile_site import (
     FOREIGN_TITLE_MARK,
     HostileSite,
+    RawAnswer,
     bomb_page,
     foreign_copy,
     oversized_page,
@@ -43,6 +44,7 @@ from tests.hostile_site import (
 SUB = "/militer/militer-dunia"
 OFFSITE_ID, MOVED_ID, DUPLICATE_ID, CHAIN_ID = 1_930_020, 1_930_021, 1_930_022, 1_930_023
 FTP_ID, JS_ID, LOOP_ID, SELF_ID = 1_930_024, 1_930_025, 1_930_026, 1_930_027
+REFRESH_ID = 1_930_028
 TARGET_ID, SLUG_ID, RECHECK_TARGET_ID = 1_930_050, 1_930_051, 1_930_052
 
 
@@ -166,9 +168,11 @@ def test_redirect_policy(now: datetime, foreign: SampleSite, database_url: str) 
         f"{SUB}/{DUPLICATE_ID}-ganda": path_of(duplicate_target),
         old_slug: f"{path_of(renamed)}?page=all",
     }
-    site.hostile_links = [
-        path for path in redirects if path not in (loop_b,) and "/pindah/" not in path
-    ]
+    foreign_page = f"{foreign.base_url}{path_of(foreign.articles[OFFSITE_ID])}"
+    refresh = f'<html><head><meta http-equiv="refresh" content="0; url={foreign_page}"></head>'
+    site.raw_answers[f"{SUB}/{REFRESH_ID}-segar"] = RawAnswer(refresh.encode())
+    entries = [path for path in redirects if path != loop_b and not path.startswith("/pindah/")]
+    site.hostile_links = [*entries, f"{SUB}/{REFRESH_ID}-segar"]
     with site:
         for path, location in redirects.items():
             site.redirect(path, location.format(base=site.base_url))
@@ -179,7 +183,7 @@ def test_redirect_policy(now: datetime, foreign: SampleSite, database_url: str) 
             site, database_url, {s.article_id for s in good} | {TARGET_ID, SLUG_ID}
         )
         assert run.dropped_reasons == {
-            "redirect_offsite": 3,  # another host, ftp:, javascript:
+            "redirect_offsite": 4,  # another host (by 301 and by meta refresh), ftp:, javascript:
             "redirect_loop": 2,  # A -> B -> A, and A -> A
             "redirect_too_many": 1,  # 8 hops, 5 allowed
             "article_redirected": 1,  # stored under the id it landed on
