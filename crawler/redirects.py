@@ -64,8 +64,10 @@ def article_landing(
         return None, TO_NON_ARTICLE
     if article_id == article["id"]:
         return article, None
-    if page != 1 or article_id in scheduled:
-        return None, REDIRECTED if page != 1 else TO_DUPLICATE
+    if page != 1:  # a later page of an article cannot be another article's first
+        return None, REDIRECTED
+    if article_id in scheduled:
+        return None, TO_DUPLICATE
     # Not a recheck of the landing article: its answer says nothing about whether it is gone.
     return {**article, "url": canonical, "id": article_id, "recheck": False}, REDIRECTED
 
