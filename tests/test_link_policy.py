@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.discovery import article_links, listing_links, page_number
+from crawler.discovery import article_links, listing_links, next_listing_page, page_number
 from crawler.redirects import (
     LOOP,
     OFFSITE,
@@ -79,6 +79,14 @@ def test_listing_keeps_a_malformed_link_for_rejection_instead_of_failing() -> No
         "http://[::1/x",
         ARTICLE,
     ]
+
+
+def test_next_listing_page_survives_a_malformed_page_link() -> None:
+    index = f"{BASE}/indeks/militer/all/2026/11/01"
+    html = (
+        '<a href="http://[::1/x?page=2">2</a><a href="/indeks/militer/all/2026/11/01?page=2">2</a>'
+    )
+    assert next_listing_page(html, index, BASE) == f"{index}?page=2"
 
 
 @pytest.mark.parametrize(("query", "number"), [("page=3", 3), ("page=²", 1), ("page=x", 1)])
