@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 
-from scrapy.exceptions import DropItem
+from scrapy.exceptions import DropItem, IgnoreRequest
 from scrapy.statscollectors import StatsCollector
 
 log = logging.getLogger(__name__)
@@ -29,3 +29,18 @@ def drop(stats: StatsCollector | None, reason: str, url: str) -> DropItem:
     """Count the drop and return the ``DropItem`` to raise."""
     count_drop(stats, reason, url)
     return DropItem(f"{reason}: {url}")
+
+
+class DroppedRequest(IgnoreRequest):
+    """A request given up by a middleware with a reason already logged and counted: errbacks
+    count nothing more for it, and Scrapy logs no traceback for an ``IgnoreRequest``."""
+
+    def __init__(self, reason: str, url: str) -> None:
+        super().__init__(f"{reason}: {url}")
+        self.reason = reason
+
+
+def drop_request(stats: StatsCollector | None, reason: str, url: str) -> DroppedRequest:
+    """Count the drop and return the ``DroppedRequest`` to raise."""
+    count_drop(stats, reason, url)
+    return DroppedRequest(reason, url)

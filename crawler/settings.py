@@ -41,6 +41,18 @@ DEFAULT_REQUEST_HEADERS = {
     "Accept-Encoding": "gzip, deflate",
 }
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+"""Scrapy 2.19's RemoteControl (on by default) serves an HTTP endpoint that runs Python code sent
+to it: a crawler opens no listening socket at all."""
+
+# --- limits --------------------------------------------------------------------------------------
+DOWNLOAD_MAXSIZE = 8 * 1024**2
+"""Bytes of a response body at most, decompressed too (real articles are well below 1 MB): a
+larger one or a gzip bomb is dropped, counted as ``download_too_large`` (crawler.limits)."""
+DOWNLOAD_WARNSIZE = 2 * 1024**2
+"""A body above this is logged as a warning and still used."""
+REDIRECT_MAX_TIMES = 5
+"""Redirects followed in a row at most; a longer chain is dropped as ``redirect_too_many``."""
 
 # --- errors and retries --------------------------------------------------------------------------
 RETRY_ENABLED = True
@@ -58,6 +70,13 @@ HTTPERROR_ALLOWED_CODES = [404, 410]
 
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.BackoffRetryMiddleware": 545,
+    # Scrapy's own redirect and decompression, under our redirect policy and size limit.
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.redirects.SiteMetaRefreshMiddleware": 580,
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "crawler.limits.BoundedCompressionMiddleware": 590,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.redirects.SiteRedirectMiddleware": 600,
     # Next to the downloader: sees responses as received, before decompression and retries.
     "crawler.warc.middleware.WarcMiddleware": 950,
 }

@@ -8,6 +8,7 @@ the base URL too, so request fingerprints and de-duplication see one URL per res
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
@@ -38,18 +39,31 @@ def is_viva_host(host: str, base_url: str = site.DEFAULT_BASE_URL) -> bool:
     return host in site.SITE_HOSTS or bare in site.SITE_HOSTS or host == _base_parts(base_url)[1]
 
 
-def _split_viva(url: str, base_url: str) -> tuple[str, str] | None:
-    """(path relative to the site root, query) of a VIVA URL, or None for a foreign one."""
+MAX_ARTICLE_ID = 2**63 - 1
+"""The largest id both databases hold (SQLite INTEGER, PostgreSQL bigint): a link with a larger
+one is no article of ours, and such an id must never reach a query."""
+
+
+class RejectedUrl(ValueError):
+    """A URL that is not one of ours; ``reason`` says why in a few words (a stats key part)."""
+
+    def __init__(self, reason: str, url: str) -> None:
+        super().__init__(f"{reason}: {url!r}")
+        self.reason = reason
+
+
+def _split_viva(url: str, base_url: str) -> tuple[str, str]:
+    """(path relative to the site root, query) of a VIVA URL; :class:`RejectedUrl` otherwise."""
     try:
         parts = urlsplit(safe_url_string(urljoin(base_url, url.strip())))
         port = parts.port
     except ValueError:
-        return None
+        raise RejectedUrl("malformed url", url) from None
     if parts.scheme not in _DEFAULT_PORTS:
-        return None
+        raise RejectedUrl("not http", url)
     netloc = _netloc(parts.scheme, parts.hostname, port)
     if not is_viva_host(netloc, base_url):
-        return None
+        raise RejectedUrl("offsite host", url)
     _, base_netloc, prefix = _base_parts(base_url)
     path = parts.path or "/"
     if prefix and netloc == base_netloc and path.startswith(prefix + "/"):
@@ -57,20 +71,49 @@ def _split_viva(url: str, base_url: str) -> tuple[str, str] | None:
     return path, parts.query
 
 
+def off_site_reason(url: str, base_url: str) -> str | None:
+    """Why ``url`` is not on the site (malformed url, not http, offsite host), or None when it
+    is on the base URL's host or a VIVA host variant."""
+    try:
+        _split_viva(url, base_url)
+    except RejectedUrl as rejected:
+        return rejected.reason
+    return None
+
+
 @lru_cache(maxsize=4096)
 def article_parts(url: str, base_url: str = site.DEFAULT_BASE_URL) -> tuple[str, int, str] | None:
     """(subchannel, article id, slug) of a VIVA Militer article URL, else None."""
-    split = _split_viva(url, base_url)
-    if split is None:
+    try:
+        return checked_article_parts(url, base_url)
+    except RejectedUrl:
         return None
-    match = site.ARTICLE_PATH_RE.match(split[0])
+
+
+def checked_article_parts(url: str, base_url: str) -> tuple[str, int, str]:
+    """(subchannel, article id, slug) of a VIVA Militer article URL; :class:`RejectedUrl` says
+    why not (malformed, not http, offsite host, not an article, article id out of range)."""
+    path, _ = _split_viva(url, base_url)
+    match = site.ARTICLE_PATH_RE.match(path)
     if match is None:
+        raise RejectedUrl("not an article", url)
+    article_id = _article_id(match)
+    if article_id is None:
+        raise RejectedUrl("article id out of range", url)
+    return match["sub"].lower(), article_id, match["slug"]
+
+
+def _article_id(match: re.Match[str]) -> int | None:
+    """The id matched by ``ARTICLE_PATH_RE``, or None when no database could hold it."""
+    digits = match["id"].lstrip("0")
+    if len(digits) > len(str(MAX_ARTICLE_ID)):  # don't even build a huge int
         return None
-    return match["sub"].lower(), int(match["id"]), match["slug"]
+    article_id = int(digits or "0")
+    return article_id if article_id <= MAX_ARTICLE_ID else None
 
 
 def article_id_from_url(url: str) -> int | None:
-    """Numeric article id of an article URL, else None.
+    """Numeric article id of an article URL, else None (also for ids beyond 64 bits).
 
     Any host: the id is in the path, and canonical URLs may sit on a mirror's or a test
     server's root (``VIVA_BASE_URL``); :func:`canonical_article_url` is what checks the host."""
@@ -79,18 +122,25 @@ def article_id_from_url(url: str) -> int | None:
     except ValueError:
         return None
     match = site.ARTICLE_PATH_RE.match(path)
-    return int(match["id"]) if match else None
+    return _article_id(match) if match else None
+
+
+def article_link(url: str, base_url: str) -> tuple[str, int]:
+    """(canonical URL, article id) of an article link; :class:`RejectedUrl` says why not."""
+    sub, article_id, slug = checked_article_parts(url, base_url)
+    return _canonical(base_url, sub, article_id, slug), article_id
+
+
+def _canonical(base_url: str, sub: str, article_id: int, slug: str) -> str:
+    return base_url.strip().rstrip("/") + site.ARTICLE_PATH_TEMPLATE.format(
+        sub=sub, id=article_id, slug=slug
+    )
 
 
 def canonical_article_url(url: str, base_url: str) -> str | None:
     """``base_url`` + ``/militer/{sub}/{id}-{slug}`` for any article URL variant, else None."""
     parts = article_parts(url, base_url)
-    if parts is None:
-        return None
-    sub, article_id, slug = parts
-    return base_url.strip().rstrip("/") + site.ARTICLE_PATH_TEMPLATE.format(
-        sub=sub, id=article_id, slug=slug
-    )
+    return None if parts is None else _canonical(base_url, *parts)
 
 
 def article_page_url(canonical_url: str, page: int | str) -> str:
@@ -117,10 +167,10 @@ def to_base_url(url: str, base_url: str) -> str | None:
     Keeps the path and the non-tracking query (sorted, as w3lib canonicalizes it), drops the
     fragment; None for foreign hosts and non-HTTP schemes.
     """
-    split = _split_viva(url, base_url)
-    if split is None:
+    try:
+        path, query = _split_viva(url, base_url)
+    except RejectedUrl:
         return None
-    path, query = split
     root, _, prefix = _base_parts(base_url)
     rebuilt = f"{root}{prefix}{path}" + (f"?{query}" if query else "")
     tracking = [k for k, _ in parse_qsl(query, keep_blank_values=True) if is_tracking_param(k)]

@@ -52,6 +52,9 @@ class Hit:
 class SampleSite:
     """The site's content and switches; :meth:`start` serves it on ``127.0.0.1``."""
 
+    handler_class: type[BaseHTTPRequestHandler]
+    """The request handler class (set below; a subclass of the site may serve more)."""
+
     def __init__(
         self,
         articles: Iterable[ArticleSpec],
@@ -62,8 +65,11 @@ class SampleSite:
         news_days: int = 2,
         robots: str | None = None,
         latency: float = 0.0,
+        host: str = "127.0.0.1",
     ) -> None:
         self.today = today
+        self.host = host
+        """Loopback address to serve on (another one, e.g. ``127.0.0.2``, is another host)."""
         self.latency = latency
         """Seconds every answer waits, to make crawls slow enough to interrupt in tests."""
         self.index_page_size = index_page_size
@@ -115,12 +121,12 @@ class SampleSite:
     # -- serving --------------------------------------------------------------------------------
 
     def start(self) -> str:
-        """Serve on a free loopback port; returns the base URL."""
-        handler = type("Handler", (_Handler,), {"site": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        """Serve on a free port of the loopback address; returns the base URL."""
+        handler = type("Handler", (self.handler_class,), {"site": self})
+        self._server = ThreadingHTTPServer((self.host, 0), handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self.base_url = f"http://{self.host}:{self._server.server_address[1]}"
         return self.base_url
 
     def stop(self) -> None:
@@ -274,7 +280,9 @@ def _page(title: str, content: str) -> str:
     )
 
 
-class _Handler(BaseHTTPRequestHandler):
+class SiteHandler(BaseHTTPRequestHandler):
+    """Serves :meth:`SampleSite.answer` and records each request in ``site.hits``."""
+
     site: SampleSite
     protocol_version = "HTTP/1.1"
 
@@ -295,3 +303,6 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
         pass
+
+
+SampleSite.handler_class = SiteHandler

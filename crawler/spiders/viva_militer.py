@@ -21,12 +21,19 @@ from twisted.python.failure import Failure
 
 from crawler import site
 from crawler.arguments import CrawlArguments, parse_arguments
-from crawler.discovery import listing_links, news_sitemaps, next_listing_page, sitemap_locations
-from crawler.drops import count_drop
+from crawler.discovery import (
+    article_links,
+    listing_links,
+    news_sitemaps,
+    next_listing_page,
+    sitemap_locations,
+)
+from crawler.drops import DroppedRequest, count_drop
 from crawler.extraction import PARSER_VERSION, page_info, parse_article, warning_stat_key
 from crawler.items import ArticleItem, CrawledArticle
+from crawler.redirects import article_landing
 from crawler.signals import article_gone
-from crawler.urls import article_id_from_url, article_page_url, canonical_article_url
+from crawler.urls import article_id_from_url, article_page_url
 from crawler.warc import WARC_RECORD_META
 from storage.config import resolve_database_url
 from storage.repository import ArchiveRepository
@@ -142,17 +149,16 @@ class VivaMiliterSpider(scrapy.Spider):
                 )
 
     async def unknown_articles(self, urls: Iterable[str], priority: int) -> list[scrapy.Request]:
-        """Requests for the articles among ``urls`` that are neither archived nor scheduled."""
-        candidates: dict[int, str] = {}
-        for url in urls:
-            canonical = canonical_article_url(url, self.base_url)
-            article_id = article_id_from_url(canonical) if canonical else None
-            if canonical and article_id and article_id not in self.scheduled:
-                candidates.setdefault(article_id, canonical)
+        """Requests for the articles among ``urls`` that are neither archived nor scheduled; a
+        link that is no article of ours is a counted drop and costs only itself."""
+        links = article_links(urls, self.base_url)
+        stats = self.crawler.stats
+        for url, reason in links.rejected:
+            count_drop(stats, f"discovery {reason}", url)
+        candidates = {i: url for i, url in links.articles.items() if i not in self.scheduled}
         if not candidates:
             return []
         known = await asyncio.to_thread(self.archive.known_article_ids, candidates)
-        stats = self.crawler.stats
         stats.inc_value("discovery/articles_seen", len(candidates))
         stats.inc_value("discovery/articles_known", len(known))
         return [
@@ -187,6 +193,10 @@ class VivaMiliterSpider(scrapy.Spider):
         """One page of an article; ``pages`` (HTML) and ``records`` (their WARC locations, see
         :mod:`crawler.warc`) hold the pages fetched before it."""
         article = response.meta["article"]
+        if response.meta.get("redirect_urls"):  # it may have landed on another article
+            article = self._landed_article(response, article, page)
+            if article is None:
+                return
         if response.status in GONE_STATUSES:
             yield from self._article_missing(response, article, page)
             return
@@ -214,6 +224,19 @@ class VivaMiliterSpider(scrapy.Spider):
             yield CrawledArticle.of(
                 item, parser_version=PARSER_VERSION, warc_records=records if complete else []
             )
+
+    def _landed_article(
+        self, response: Response, article: dict[str, Any], page: int
+    ) -> dict[str, Any] | None:
+        """The article a redirected page really is (see :mod:`crawler.redirects`), or None."""
+        landed, reason = article_landing(
+            article, response.url, page=page, base_url=self.base_url, scheduled=self.scheduled
+        )
+        if reason:
+            count_drop(self.crawler.stats, reason, f"{article['url']} -> {response.url}")
+        if landed is not None:
+            self.scheduled.add(landed["id"])
+        return landed
 
     def _article_missing(
         self, response: Response, article: dict[str, Any], page: int
@@ -250,10 +273,13 @@ class VivaMiliterSpider(scrapy.Spider):
         """Count an article page that could not be had (after the retries)."""
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
+        if failure.check(DroppedRequest):
+            return  # counted by the middleware that refused it (redirect policy, size limit)
         if failure.check(HttpError):
             reason = f"answered {failure.value.response.status}"
         elif failure.check(IgnoreRequest):
-            reason = "request ignored (robots.txt)"
+            robots = "robots.txt" in str(failure.value)
+            reason = "request ignored (robots.txt)" if robots else "request ignored"
         else:
             reason = f"download failed {type(failure.value).__name__}"
         count_drop(self.crawler.stats, reason, url)
