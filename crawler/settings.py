@@ -57,6 +57,8 @@ HTTPERROR_ALLOWED_CODES = [404, 410]
 """Gone articles reach the spider, which marks them ``gone`` in the archive."""
 
 DOWNLOADER_MIDDLEWARES = {
+    # Outside the retries: counts each discovery request's final outcome (crawler.outcome).
+    "crawler.reachability.DiscoveryOutcomeMiddleware": 50,
     "crawler.middlewares.BackoffRetryMiddleware": 545,
     # Next to the downloader: sees responses as received, before decompression and retries.
     "crawler.warc.middleware.WarcMiddleware": 950,
