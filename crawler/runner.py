@@ -15,13 +15,14 @@ from typing import Any
 
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.utils.defer import deferred_from_coro
+from sqlalchemy.exc import OperationalError
 
 from crawler.arguments import parse_arguments
 from crawler.lockwatch import LOST_LOCK, LockWatcher
-from crawler.outcome import EXIT_ALREADY_RUNNING, Outcome, outcome_from_stats
-from storage.config import mask_url, resolve_database_url
+from crawler.outcome import EXIT_ALREADY_RUNNING, EXIT_FAILED, Outcome, outcome_from_stats
+from storage.config import database_problem, mask_url, resolve_database_url
 from storage.locks import LockBusyError, NamedLock
-from storage.migrate import ensure_schema
+from storage.migrate import SchemaTooNewError, ensure_schema
 from storage.runs import RunJournal
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,11 @@ def run_crawl(process: CrawlerProcess, raw_arguments: Mapping[str, str]) -> int:
     settings = process.settings
     arguments = parse_arguments(raw_arguments, settings.get("VIVA_BASE_URL"))
     url = resolve_database_url(settings.get("DATABASE_URL"))
-    ensure_schema(url)
+    try:
+        ensure_schema(url)
+    except (OperationalError, SchemaTooNewError) as exc:
+        log.error("%s", database_problem(url, exc))  # one line, password masked
+        return EXIT_FAILED
     lock = NamedLock(url, crawl_lock_name(arguments.mode))
     try:
         acquire_soon(lock)

@@ -124,9 +124,16 @@ class RollingWarcWriter:
             except FileExistsError:
                 continue
             break
-        self._handle, self.files = handle, [*self.files, name]
-        self._warc = WARCWriter(handle, gzip=True, warc_version=WARC_VERSION)
-        self._warc.write_record(self._warc.create_warcinfo_record(name, self.info))
+        warc = WARCWriter(handle, gzip=True, warc_version=WARC_VERSION)
+        try:
+            warc.write_record(warc.create_warcinfo_record(name, self.info))
+            handle.flush()
+        except OSError:  # not even the warcinfo fits (disk full): leave no empty file behind
+            with contextlib.suppress(OSError):
+                handle.close()
+            (self.directory / name).unlink(missing_ok=True)
+            raise
+        self._handle, self._warc, self.files = handle, warc, [*self.files, name]
 
     def _abandon_file(self) -> None:
         """Drop the current file after a failed write (its buffer may not reach the disk)."""
