@@ -22,6 +22,8 @@ from sqlalchemy.engine import make_url
 from crawler import site
 from crawler.arguments import WIB
 from crawler.lockwatch import LOST_LOCK
+from crawler.outcome import outcome_from_stats
+from crawler.reachability import DISCOVERY_FAILED_PREFIX, DISCOVERY_OK
 from crawler.warc.reader import read_page
 from sample_site.catalog import sample_articles
 from sample_site.server import SampleSite
@@ -181,6 +183,25 @@ def test_a_site_answering_500_everywhere_fails_the_run_with_a_health_warning(
     )
     assert run.articles_new == 0 and run.responses_5xx > 0
     assert "Health: 1 latest runs failed in a row" in daemon.stderr
+
+
+def test_outcome_follows_what_happened() -> None:
+    answered = {"finish_reason": "finished", "downloader/response_count": 9}
+    assert outcome_from_stats({**answered, DISCOVERY_OK: 1}).status == "finished"
+    mixed = {**answered, DISCOVERY_OK: 1, f"{DISCOVERY_FAILED_PREFIX}500": 3}
+    assert outcome_from_stats(mixed).status == "finished", "one listing answered: not unreachable"
+    nothing = {
+        **answered,
+        f"{DISCOVERY_FAILED_PREFIX}503": 2,
+        f"{DISCOVERY_FAILED_PREFIX}TimeoutError": 1,
+    }
+    failed = outcome_from_stats(nothing)
+    assert (failed.status, failed.exit_code, failed.reason) == (
+        "failed", 1, "site unreachable: no discovery request succeeded (503 x 2, TimeoutError x 1)",
+    )  # fmt: skip
+    lost = outcome_from_stats({**answered, DISCOVERY_OK: 2, "warc/errors": 3})
+    assert (lost.status, lost.exit_code) == ("failed", 1)
+    assert lost.reason.startswith("WARC write errors: 3 pages not captured")
 
 
 def test_health_warns_on_a_finished_run_with_many_errors() -> None:
