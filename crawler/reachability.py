@@ -12,7 +12,8 @@ from scrapy.statscollectors import StatsCollector
 from crawler.warc.middleware import ARTICLE_META
 
 DISCOVERY_OK = "discovery/requests_ok"
-"""Stats key: discovery requests answered 2xx."""
+"""Stats key: discovery requests the site answered (any status but 5xx and 429: a 404 for an
+empty day's index is an answer; a server error or a refusal to serve us is not)."""
 DISCOVERY_FAILED_PREFIX = "discovery/requests_failed/"
 """Stats key prefix: discovery requests that failed, by final status or exception name."""
 
@@ -35,7 +36,7 @@ class DiscoveryOutcomeMiddleware:
 
     def process_response(self, request: Request, response: Response) -> Response:
         if is_discovery(request):
-            ok = 200 <= response.status < 300
+            ok = response.status < 500 and response.status != 429
             self._inc(DISCOVERY_OK if ok else f"{DISCOVERY_FAILED_PREFIX}{response.status}")
         return response
 
