@@ -1,5 +1,8 @@
 """Run one crawl end to end: check arguments, migrate, lock, journal, crawl, judge, exit code.
 
+The lock is watched while the crawl runs (:mod:`crawler.lockwatch`): a crawl whose lock is
+gone stops at once and is recorded ``failed``, never going on beside a second crawl.
+
 Used by ``scrapy crawl viva_militer`` (our crawl command), ``viva-archive crawl`` and the
 scheduler's child processes, so every way of crawling behaves the same."""
 

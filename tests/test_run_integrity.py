@@ -121,6 +121,7 @@ def test_a_crawl_that_loses_its_lock_stops_and_a_second_crawl_leaves_it_alone(
     assert first.returncode == 1, output[-3000:]
     assert "Traceback" not in output, output[-3000:]
     assert second.returncode == 0, describe(second)
+    assert "as interrupted" not in second.stderr, "the first crawl's process was alive"
     first_run, second_run = runs(archive_url)
     assert (first_run.status, first_run.finish_reason) == ("failed", LOST_LOCK)
     assert (second_run.status, second_run.finish_reason) == ("finished", "finished")
