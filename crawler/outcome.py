@@ -8,6 +8,7 @@ from typing import Any
 
 from crawler.drops import DROPPED_PREFIX
 from crawler.pipelines.store import STORE_ERRORS
+from crawler.reachability import DISCOVERY_FAILED_PREFIX, DISCOVERY_OK
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_ARGUMENTS, EXIT_ALREADY_RUNNING = 0, 1, 2, 3
 
@@ -37,12 +38,23 @@ class Outcome:
 
 
 def outcome_from_stats(stats: Mapping[str, Any]) -> Outcome:
-    """Classify a crawl: ``finished`` only if Scrapy finished and every batch was stored."""
+    """Classify a crawl: ``finished`` only if Scrapy finished, every batch was stored, every
+    fetched article page was captured in the WARC files, and discovery reached the site."""
     reason = str(stats.get("finish_reason") or "unknown")
+    discovery_failures = _counts(stats, DISCOVERY_FAILED_PREFIX)
     if stats.get(STORE_ERRORS):
         status, reason = "failed", f"storage errors ({stats[STORE_ERRORS]} batches)"
     elif not stats.get("downloader/response_count") and stats.get("downloader/exception_count"):
         status, reason = "failed", "site unreachable: no response at all"
+    elif discovery_failures and not stats.get(DISCOVERY_OK):
+        failures = ", ".join(f"{what} x {count}" for what, count in discovery_failures.items())
+        status, reason = "failed", f"site unreachable: no discovery request succeeded ({failures})"
+    elif stats.get("warc/errors"):
+        status = "failed"
+        reason = (
+            f"WARC write errors: {stats['warc/errors']} pages not captured "
+            "(their articles are fetched again by the next run)"
+        )
     elif reason == "finished":
         status = "finished"
     elif reason == "shutdown":
@@ -54,11 +66,7 @@ def outcome_from_stats(stats: Mapping[str, Any]) -> Outcome:
     for key, value in stats.items():
         if key.startswith(prefix) and key[len(prefix) :][:1] in "2345":
             by_class[f"{key[len(prefix)]}xx"] += int(value)
-    dropped = {
-        key[len(DROPPED_PREFIX) :]: int(value)
-        for key, value in stats.items()
-        if key.startswith(DROPPED_PREFIX)
-    }
+    dropped = _counts(stats, DROPPED_PREFIX)
     counters = {
         "requests": int(stats.get("downloader/request_count", 0)),
         **{f"responses_{cls}": count for cls, count in by_class.items()},
@@ -71,3 +79,10 @@ def outcome_from_stats(stats: Mapping[str, Any]) -> Outcome:
         "errors": int(stats.get("log_count/ERROR", 0)),
     }
     return Outcome(status, reason, counters, dropped)
+
+
+def _counts(stats: Mapping[str, Any], prefix: str) -> dict[str, int]:
+    """``{rest of key: count}`` of the stats whose key starts with ``prefix``."""
+    return {
+        key[len(prefix) :]: int(value) for key, value in stats.items() if key.startswith(prefix)
+    }

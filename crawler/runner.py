@@ -1,5 +1,8 @@
 """Run one crawl end to end: check arguments, migrate, lock, journal, crawl, judge, exit code.
 
+The lock is watched while the crawl runs (:mod:`crawler.lockwatch`): a crawl whose lock is
+gone stops at once and is recorded ``failed``, never going on beside a second crawl.
+
 Used by ``scrapy crawl viva_militer`` (our crawl command), ``viva-archive crawl`` and the
 scheduler's child processes, so every way of crawling behaves the same."""
 
@@ -9,16 +12,20 @@ import json
 import logging
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from scrapy.crawler import CrawlerProcess
+from scrapy.crawler import Crawler, CrawlerProcess
+from scrapy.utils.defer import deferred_from_coro
+from sqlalchemy.exc import OperationalError
 
 from crawler.arguments import parse_arguments
-from crawler.outcome import EXIT_ALREADY_RUNNING, Outcome, outcome_from_stats
-from storage.config import mask_url, resolve_database_url
+from crawler.lockwatch import LOST_LOCK, LockWatcher
+from crawler.outcome import EXIT_ALREADY_RUNNING, EXIT_FAILED, Outcome, outcome_from_stats
+from storage.config import database_problem, mask_url, resolve_database_url
 from storage.locks import LockBusyError, NamedLock
-from storage.migrate import ensure_schema
+from storage.migrate import SchemaTooNewError, ensure_schema
 from storage.runs import RunJournal
 
 log = logging.getLogger(__name__)
@@ -54,7 +61,11 @@ def run_crawl(process: CrawlerProcess, raw_arguments: Mapping[str, str]) -> int:
     settings = process.settings
     arguments = parse_arguments(raw_arguments, settings.get("VIVA_BASE_URL"))
     url = resolve_database_url(settings.get("DATABASE_URL"))
-    ensure_schema(url)
+    try:
+        ensure_schema(url)
+    except (OperationalError, SchemaTooNewError) as exc:
+        log.error("%s", database_problem(url, exc))  # one line, password masked
+        return EXIT_FAILED
     lock = NamedLock(url, crawl_lock_name(arguments.mode))
     try:
         acquire_soon(lock)
@@ -67,7 +78,7 @@ def run_crawl(process: CrawlerProcess, raw_arguments: Mapping[str, str]) -> int:
         return EXIT_ALREADY_RUNNING
     try:
         journal = RunJournal(url)
-        repaired = journal.mark_interrupted(holding_lock_for=arguments.mode)
+        repaired = journal.mark_interrupted()
         if repaired:
             log.warning("Marked runs %s as interrupted (their process died)", repaired)
         run_id = journal.start(arguments.mode, arguments.as_dict())
@@ -77,9 +88,16 @@ def run_crawl(process: CrawlerProcess, raw_arguments: Mapping[str, str]) -> int:
         log.info("Crawl run %d started: %s on %s", run_id, arguments.as_dict(), mask_url(url))
         started = datetime.now(UTC)
         process.crawl(crawler, **raw_arguments)
-        process.start()
+        watcher = LockWatcher(lock, lambda: _stop_from_thread(crawler, LOST_LOCK))
+        watcher.start()
+        try:
+            process.start()
+        finally:
+            watcher.stop()
         stats: dict[str, Any] = crawler.stats.get_stats() if crawler.stats else {}
         outcome = outcome_from_stats(stats)
+        if watcher.lost:  # whatever else happened, the run went on unprotected for a moment
+            outcome = replace(outcome, status="failed", reason=LOST_LOCK)
         journal.finish(
             run_id,
             status=outcome.status,
@@ -93,6 +111,19 @@ def run_crawl(process: CrawlerProcess, raw_arguments: Mapping[str, str]) -> int:
         return outcome.exit_code
     finally:
         lock.release()
+
+
+def _stop_from_thread(crawler: Crawler, reason: str) -> None:
+    """Close the crawl with ``reason`` from another thread (items already scraped are stored)."""
+    from twisted.internet import reactor  # the reactor Scrapy installed, not a default one
+
+    def close() -> None:
+        engine = crawler.engine
+        if engine is not None and engine.spider is not None:
+            closing = deferred_from_coro(engine.close_spider_async(reason=reason))
+            closing.addErrback(lambda failure: log.error("Could not stop the crawl: %s", failure))
+
+    reactor.callFromThread(close)  # type: ignore[attr-defined]
 
 
 def _log_outcome(run_id: int, outcome: Outcome, seconds: float) -> None:

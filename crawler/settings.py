@@ -69,6 +69,8 @@ HTTPERROR_ALLOWED_CODES = [404, 410]
 """Gone articles reach the spider, which marks them ``gone`` in the archive."""
 
 DOWNLOADER_MIDDLEWARES = {
+    # Outside the retries: counts each discovery request's final outcome (crawler.outcome).
+    "crawler.reachability.DiscoveryOutcomeMiddleware": 50,
     "crawler.middlewares.BackoffRetryMiddleware": 545,
     # Scrapy's own redirect and decompression, under our redirect policy and size limit.
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,

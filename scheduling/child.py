@@ -48,14 +48,24 @@ class ChildResult:
 class CrawlChild:
     """Starts a crawl child and supervises it until it ends, times out or is stopped."""
 
-    def __init__(self, command: list[str], *, timeout: float, grace: float) -> None:
+    def __init__(
+        self,
+        command: list[str],
+        *,
+        timeout: float,
+        grace: float,
+        environment: Mapping[str, str] | None = None,
+    ) -> None:
         self.command, self.timeout, self.grace = command, timeout, grace
+        self.environment = dict(environment or {})
+        """Variables added to the child's environment: secrets go here, never on the command
+        line (``/proc/<pid>/cmdline`` is readable by every local user)."""
         self.process: subprocess.Popen[bytes] | None = None
         self._stop = threading.Event()
 
     def run(self) -> ChildResult:
         """Run to the end (blocking); enforce the time limit; honour :meth:`stop`."""
-        env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
+        env = {**os.environ, **self.environment, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
         started = time.monotonic()
         self.process = subprocess.Popen(self.command, env=env, start_new_session=True)
         deadline = started + self.timeout

@@ -51,9 +51,11 @@ class Daemon:
         """Run job ``name`` once, to the end; returns the crawl's exit code."""
         spec = next(job for job in self.config.jobs if job.name == name)
         arguments = spec.arguments()
-        settings = [f"DATABASE_URL={self.database_url}", *self.config.settings]
         child = CrawlChild(
-            crawl_command(arguments, settings), timeout=self.config.timeout, grace=self.config.grace
+            crawl_command(arguments, self.config.settings),
+            timeout=self.config.timeout,
+            grace=self.config.grace,
+            environment={"DATABASE_URL": self.database_url},  # its password stays out of argv
         )
         with self._lock:
             if self.stopping.is_set():

@@ -1,8 +1,9 @@
 """Health of the archive's crawls, judged from the runs journal after every run.
 
 Nobody watches the daemon, so it says in its log when something is wrong: runs failing in a
-row, ``latest`` runs finding nothing for too long (the site moved, or discovery broke), or too
-many articles parsed with extraction warnings (the live site's markup changed)."""
+row, ``latest`` runs finding nothing for too long (the site moved, or discovery broke), too
+many articles parsed with extraction warnings (the live site's markup changed), or a run that
+finished but with too many errors for its requests (half the site failing)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ class HealthPolicy:
     """Warn when ``latest`` runs have found no new article for longer than this."""
     warning_share: float = 0.2
     """Warn when more than this share of a run's parsed articles carry extraction warnings."""
+    error_share: float = 0.2
+    """Warn when a finished run logged more errors than this share of its requests."""
 
 
 def consecutive_failures(runs: Sequence[CrawlRun], mode: str) -> int:
@@ -49,6 +52,11 @@ def time_without_new_articles(runs: Sequence[CrawlRun], now: datetime) -> timede
     return now - since
 
 
+def error_share(run: CrawlRun) -> float:
+    """Errors the run logged per request it made (0 for a run without requests)."""
+    return (run.errors or 0) / run.requests if run.requests else 0.0
+
+
 def health_warnings(
     runs: Sequence[CrawlRun], finished: CrawlRun | None, policy: HealthPolicy, now: datetime
 ) -> list[str]:
@@ -63,6 +71,11 @@ def health_warnings(
             warnings.append(
                 f"run {finished.id}: {finished.extraction_warnings} of {parsed} articles had "
                 "extraction warnings (the site's markup may have changed)"
+            )
+        if finished.status == "finished" and error_share(finished) > policy.error_share:
+            warnings.append(
+                f"run {finished.id} finished with {finished.errors} errors in "
+                f"{finished.requests} requests ({error_share(finished):.0%})"
             )
     quiet = time_without_new_articles(runs, now)
     if quiet is not None and quiet > policy.stale_after:

@@ -41,6 +41,8 @@ ENV_OPTIONS: tuple[tuple[str, str, str | None, str], ...] = (
     ("--stale-after", "VIVA_STALE_AFTER", "6h", "warn when latest runs find nothing this long"),
     ("--warning-share", "VIVA_WARNING_SHARE", "0.2", "warn above this share of articles with "
      "extraction warnings"),
+    ("--error-share", "VIVA_ERROR_SHARE", "0.2", "warn when a finished run logged more errors "
+     "than this share of its requests"),
 )  # fmt: skip
 """(option, environment variable, default, help): the command line wins over the environment."""
 
@@ -116,6 +118,7 @@ def config_from(argv: Sequence[str] | None) -> DaemonConfig:
             max_failures=int(_number(args.max_failures, "--max-failures", int)),
             stale_after=parse_duration(args.stale_after, "--stale-after"),
             warning_share=_number(args.warning_share, "--warning-share", float),
+            error_share=_number(args.error_share, "--error-share", float),
         ),
         once=args.once,
         database_url=args.database_url,

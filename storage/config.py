@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -10,6 +11,16 @@ from sqlalchemy.exc import ArgumentError
 
 DEFAULT_SQLITE_PATH = Path("data") / "archive.sqlite3"
 """The embedded default: a SQLite file under ``./data/`` (created when first used)."""
+
+
+SECRET_PARAMETER = re.compile(
+    r"(?i)(\b[\w-]*(?:pass(?:word|wd|phrase)?|pwd|secret|token|api_?key|credential)[\w-]*"
+    r"\s*=\s*)('[^']*'|\"[^\"]*\"|[^\s&;#'\"]+)"
+)
+"""``name=value`` whose name says secret: URL query parameters (``?password=``, ``&token=``)
+and libpq ``key=value`` connection strings alike."""
+URL_PASSWORD = re.compile(r"(://[^:/?#@\s]*:)[^@\s/]*@")
+"""The password of ``scheme://user:password@host``."""
 
 
 class ConfigError(ValueError):
@@ -29,24 +40,27 @@ def resolve_database_url(setting: str | None = None) -> str:
     return url
 
 
+def mask_secrets(text: str) -> str:
+    """``text`` with every password-like value replaced by ``***``: ``user:password@`` in URLs,
+    and ``password=``, ``sslpassword=``, ``token=``, ``secret=``, ``api_key=``... parameters."""
+    return SECRET_PARAMETER.sub(r"\1***", URL_PASSWORD.sub(r"\1***@", text))
+
+
 def mask_url(url: str) -> str:
-    """The URL with its password replaced by ``***``, for logs and error messages."""
+    """The URL with its password and secret query parameters replaced by ``***``, for logs and
+    error messages."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        rendered = make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
-        # Not parseable as a URL: still hide anything between "://user:" and "@".
-        head, sep, tail = url.partition("://")
-        if sep and "@" in tail:
-            creds, _, host = tail.rpartition("@")
-            user = creds.split(":", 1)[0]
-            return f"{head}://{user}:***@{host}"
-        return url
+        rendered = url  # not parseable as a URL: the patterns still find what to hide
+    return mask_secrets(rendered)
 
 
 def error_summary(exc: BaseException) -> str:
-    """The first line of a database error (the driver's own message when wrapped), or its type."""
+    """The first line of a database error (the driver's own message when wrapped), or its type;
+    secrets a driver may quote (a connection string) are masked."""
     text = str(getattr(exc, "orig", None) or exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    return mask_secrets(text.splitlines()[0]) if text else type(exc).__name__
 
 
 def database_problem(url: str, exc: BaseException) -> str:

@@ -2,12 +2,15 @@
 
 PostgreSQL: a session-level advisory lock on a dedicated connection. SQLite: an ``flock`` on a
 file beside the database. Both vanish with the process that holds them, even after ``kill -9``,
-so a crashed crawl never leaves a stale lock behind."""
+so a crashed crawl never leaves a stale lock behind. The flip side: a lock can vanish under a
+living holder (its connection terminated, its lock file deleted), so a long holder asks
+:meth:`NamedLock.is_held` now and then."""
 
 from __future__ import annotations
 
 import fcntl
 import hashlib
+import logging
 import os
 import tempfile
 from pathlib import Path
@@ -16,8 +19,12 @@ from typing import IO
 
 from sqlalchemy import Connection, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
+from storage.config import error_summary
 from storage.engine import get_engine
+
+log = logging.getLogger(__name__)
 
 
 class LockBusyError(RuntimeError):
@@ -82,14 +89,37 @@ class NamedLock:
         handle.flush()
         self._file = handle
 
-    def release(self) -> None:
-        """Give the lock back (idempotent)."""
+    def is_held(self) -> bool:
+        """Whether the lock is still ours: its PostgreSQL session answers (an advisory lock lives
+        exactly as long as its session), or the locked file is still the one at the lock's path
+        (a deleted or replaced file could be locked by someone else)."""
         if self._conn is not None:
             try:
-                self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self._key})
+                self._conn.execute(text("SELECT 1"))
+            except SQLAlchemyError:
+                return False
+            return True
+        if self._file is not None:
+            try:
+                on_disk = os.stat(lock_file_path(self.url, self.name))
+            except FileNotFoundError:
+                return False
+            ours = os.fstat(self._file.fileno())
+            return (on_disk.st_dev, on_disk.st_ino) == (ours.st_dev, ours.st_ino)
+        return False
+
+    def release(self) -> None:
+        """Give the lock back (idempotent). A lock whose connection is already gone went with
+        it: nothing to give back, and no error."""
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            try:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self._key})
+            except SQLAlchemyError as exc:
+                log.info("Lock %s went with its connection (%s)", self.name, error_summary(exc))
+                conn.invalidate()
             finally:
-                self._conn.close()
-                self._conn = None
+                conn.close()
         if self._file is not None:
             fcntl.flock(self._file, fcntl.LOCK_UN)
             self._file.close()

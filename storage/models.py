@@ -191,6 +191,8 @@ class CrawlRun(Base):
     finish_reason: Mapped[str | None] = mapped_column(Text)
     pid: Mapped[int | None] = mapped_column(Integer)
     hostname: Mapped[str | None] = mapped_column(String(255))
+    process_started_at: Mapped[Timestamp | None]
+    """Start time of the process ``pid`` on ``hostname``: tells a live run from a reused pid."""
     requests: Mapped[int] = mapped_column(Integer, default=0)
     responses_2xx: Mapped[int] = mapped_column(Integer, default=0)
     responses_3xx: Mapped[int] = mapped_column(Integer, default=0)

@@ -81,8 +81,17 @@ def last_per_article(items: Iterable[Mapping[str, Any]]) -> list[Mapping[str, An
 class ArchiveRepository:
     """Reads and writes the archive of one database; every method is one short transaction."""
 
-    def __init__(self, url: str | None = None, sessions: sessionmaker[Session] | None = None):
+    def __init__(
+        self,
+        url: str | None = None,
+        sessions: sessionmaker[Session] | None = None,
+        *,
+        captures_required: bool = False,
+    ):
         self.sessions = sessions or get_session_factory(url)
+        self.captures_required = captures_required
+        """A crawl that keeps WARC captures: a live article whose latest revision has no
+        capture (its WARC write failed) is not yet archived, see :meth:`known_article_ids`."""
 
     # -- writes ---------------------------------------------------------------------------------
 
@@ -122,6 +131,7 @@ class ArchiveRepository:
                         .values(last_checked_at=now, status="live", gone_at=None)
                     )
             _append_revisions(session, by_id, written, now, run_id=run_id, source="crawl")
+            _complete_captures(session, [by_id[key] for key in result.unchanged])
         return result
 
     def _upsert(self, session: Session, rows: list[dict[str, Any]]) -> dict[int, int]:
@@ -228,13 +238,7 @@ class ArchiveRepository:
         only ``article_ids`` when given, only captures fetched at or after ``fetched_since``."""
         stmt = (
             select(ArticleRevision)
-            .join(
-                Article,
-                and_(
-                    Article.article_id == ArticleRevision.article_id,
-                    Article.revision_count == ArticleRevision.revision,
-                ),
-            )
+            .join(Article, _latest_revision())
             .where(ArticleRevision.article_id > after_id)
             .order_by(ArticleRevision.article_id)
             .limit(limit)
@@ -247,11 +251,17 @@ class ArchiveRepository:
             return list(session.scalars(stmt))
 
     def known_article_ids(self, article_ids: Iterable[int]) -> set[int]:
-        """Which of ``article_ids`` the archive already holds (any status)."""
+        """Which of ``article_ids`` the archive already holds (any status).
+
+        With ``captures_required``, a live article whose latest revision lacks its WARC capture
+        is left out: a crawl fetches it again, and the store then completes its capture."""
         ids = sorted(set(article_ids))
         found: set[int] = set()
         with self.sessions() as session:
             for part in chunks(ids):
+                if self.captures_required:
+                    found.update(_captured_ids(session, part))
+                    continue
                 found.update(
                     session.scalars(select(Article.article_id).where(Article.article_id.in_(part)))
                 )
@@ -304,6 +314,45 @@ class ArchiveRepository:
         )
         with self.sessions() as session:
             return list(session.scalars(stmt))
+
+
+def _latest_revision() -> Any:
+    """Join condition: an article with its latest (current) revision."""
+    return and_(
+        Article.article_id == ArticleRevision.article_id,
+        Article.revision_count == ArticleRevision.revision,
+    )
+
+
+def _captured_ids(session: Session, ids: Sequence[int]) -> set[int]:
+    """Ids among ``ids`` archived with a WARC capture of their latest revision, or gone (a
+    gone article is not fetched again for its capture)."""
+    rows = session.execute(
+        select(Article.article_id, Article.status, ArticleRevision.warc_records)
+        .join(ArticleRevision, _latest_revision())
+        .where(Article.article_id.in_(ids))
+    )
+    return {article_id for article_id, status, records in rows if records or status != "live"}
+
+
+def _complete_captures(session: Session, items: Sequence[Mapping[str, Any]]) -> None:
+    """Give the latest revision of unchanged articles the WARC capture it lacks (its first
+    capture failed): fetched again with the same content, no new revision is made."""
+    captures = {int(i["article_id"]): i["warc_records"] for i in items if i.get("warc_records")}
+    missing: list[dict[str, Any]] = []
+    for part in chunks(sorted(captures)):
+        rows = session.execute(
+            select(ArticleRevision.id, ArticleRevision.article_id, ArticleRevision.warc_records)
+            .join(Article, _latest_revision())
+            .where(Article.article_id.in_(part))
+        )
+        missing += [
+            {"id": revision_id, "warc_records": [dict(r) for r in captures[article_id]]}
+            for revision_id, article_id, records in rows
+            if not records
+        ]
+    if missing:
+        session.execute(update(ArticleRevision), missing)
 
 
 def _insert_for(session: Session) -> Any:

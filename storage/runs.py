@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import socket
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -13,23 +12,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storage.engine import get_session_factory
 from storage.models import CrawlRun
+from storage.processes import ProcessIdentity, current_process, is_running
 
 COUNTER_COLUMNS = (
     "requests", "responses_2xx", "responses_3xx", "responses_4xx", "responses_5xx",
     "articles_new", "articles_updated", "articles_unchanged", "articles_gone",
     "articles_dropped", "extraction_warnings", "errors",
 )  # fmt: skip
-
-
-def pid_alive(pid: int) -> bool:
-    """Whether a process with ``pid`` exists on this host."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class RunJournal:
@@ -40,13 +29,15 @@ class RunJournal:
 
     def start(self, mode: str, arguments: Mapping[str, Any]) -> int:
         """Record a crawl as ``running`` and return its id."""
+        process = current_process()
         run = CrawlRun(
             mode=mode,
             arguments=dict(arguments),
             started_at=datetime.now(UTC),
             status="running",
-            pid=os.getpid(),
-            hostname=socket.gethostname(),
+            pid=process.pid,
+            hostname=process.hostname,
+            process_started_at=process.started_at,
             dropped_reasons={},
             stats={},
         )
@@ -83,23 +74,23 @@ class RunJournal:
                 .values(**values)
             )
 
-    def mark_interrupted(self, *, holding_lock_for: str | None = None) -> list[int]:
-        """Close runs left ``running`` by a dead process; returns their ids.
+    def mark_interrupted(self) -> list[int]:
+        """Close runs left ``running`` by a process that is gone; returns their ids.
 
-        A run is dead when its process is gone from this host, or when it has the mode whose
-        lock the caller now holds (its owner would still hold that lock if it were alive)."""
-        host = socket.gethostname()
+        Only a run whose process is really gone counts: same host, and no process with its pid
+        and start time (a reused pid is another process). Holding the run's lock proves nothing:
+        a crawl that lost its lock connection may still be running. Runs of other hosts are left
+        alone (nothing here can tell whether they live)."""
         with self.sessions.begin() as session:
             rows = session.execute(
-                select(CrawlRun.id, CrawlRun.mode, CrawlRun.pid, CrawlRun.hostname).where(
-                    CrawlRun.status == "running"
-                )
+                select(
+                    CrawlRun.id, CrawlRun.pid, CrawlRun.hostname, CrawlRun.process_started_at
+                ).where(CrawlRun.status == "running", CrawlRun.pid.is_not(None))
             ).all()
             dead = [
                 run_id
-                for run_id, mode, pid, hostname in rows
-                if mode == holding_lock_for
-                or (hostname == host and pid is not None and not pid_alive(pid))
+                for run_id, pid, hostname, started in rows
+                if is_running(ProcessIdentity(pid, hostname or "", started)) is False
             ]
             if dead:
                 session.execute(

@@ -63,7 +63,10 @@ class VivaMiliterSpider(scrapy.Spider):
         settings = crawler.settings
         spider.base_url = settings.get("VIVA_BASE_URL").rstrip("/")
         spider.arguments = parse_arguments(spider.raw_arguments, spider.base_url)
-        spider.archive = ArchiveRepository(resolve_database_url(settings.get("DATABASE_URL")))
+        spider.archive = ArchiveRepository(
+            resolve_database_url(settings.get("DATABASE_URL")),
+            captures_required=settings.getbool("WARC_ENABLED", True),
+        )
         spider.recheck_tiers = [
             (timedelta(seconds=age), timedelta(seconds=every))
             for age, every in settings.getlist("RECHECK_TIERS")

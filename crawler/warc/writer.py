@@ -9,6 +9,7 @@ file cut short by a killed crawl loses only its last record. Files are created e
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -78,24 +79,33 @@ class RollingWarcWriter:
         self._warc: WARCWriter | None = None
 
     def write(self, exchange: Exchange) -> WarcLocation:
-        """Append the response and request records of ``exchange``; where the response is."""
+        """Append the response and request records of ``exchange``; where the response is.
+
+        Raises :class:`OSError` when the records could not be written (disk full): the file is
+        then given up, so a half-written record never shifts the offsets of later ones (they go
+        to a new file)."""
         with self._lock:
-            if self._handle is None or self._warc is None:
-                self._open()
-            assert self._handle is not None and self._warc is not None
-            response = _response_record(self._warc, exchange)
-            offset = self._handle.tell()
-            self._warc.write_record(response)
-            length = self._handle.tell() - offset
-            record_id = response.rec_headers.get_header("WARC-Record-ID")
-            self._warc.write_record(_request_record(self._warc, exchange, record_id))
-            self._handle.flush()
-            location = WarcLocation(
-                file=self.files[-1], offset=offset, length=length, uri=exchange.url
-            )
-            if self._handle.tell() >= self.max_bytes:
-                self._close_file()
-            return location
+            try:
+                return self._write(exchange)
+            except OSError:
+                self._abandon_file()
+                raise
+
+    def _write(self, exchange: Exchange) -> WarcLocation:
+        if self._handle is None or self._warc is None:
+            self._open()
+        assert self._handle is not None and self._warc is not None
+        response = _response_record(self._warc, exchange)
+        offset = self._handle.tell()
+        self._warc.write_record(response)
+        length = self._handle.tell() - offset
+        record_id = response.rec_headers.get_header("WARC-Record-ID")
+        self._warc.write_record(_request_record(self._warc, exchange, record_id))
+        self._handle.flush()
+        location = WarcLocation(file=self.files[-1], offset=offset, length=length, uri=exchange.url)
+        if self._handle.tell() >= self.max_bytes:
+            self._close_file()
+        return location
 
     def close(self) -> None:
         """Close the current file (the next write would start a new one)."""
@@ -114,9 +124,22 @@ class RollingWarcWriter:
             except FileExistsError:
                 continue
             break
-        self._handle, self.files = handle, [*self.files, name]
-        self._warc = WARCWriter(handle, gzip=True, warc_version=WARC_VERSION)
-        self._warc.write_record(self._warc.create_warcinfo_record(name, self.info))
+        warc = WARCWriter(handle, gzip=True, warc_version=WARC_VERSION)
+        try:
+            warc.write_record(warc.create_warcinfo_record(name, self.info))
+            handle.flush()
+        except OSError:  # not even the warcinfo fits (disk full): leave no empty file behind
+            with contextlib.suppress(OSError):
+                handle.close()
+            (self.directory / name).unlink(missing_ok=True)
+            raise
+        self._handle, self._warc, self.files = handle, warc, [*self.files, name]
+
+    def _abandon_file(self) -> None:
+        """Drop the current file after a failed write (its buffer may not reach the disk)."""
+        with contextlib.suppress(OSError):
+            self._close_file()
+        self._handle, self._warc = None, None
 
     def _close_file(self) -> None:
         if self._handle is not None:
