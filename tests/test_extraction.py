@@ -18,12 +18,14 @@ from hypothesis import strategies as st
 from crawler.dates import WIB
 from crawler.extraction import (
     EXTRACT_WARNING_KINDS,
+    ArticlePage,
     NotAnArticle,
     content_hash,
     page_info,
     parse_article,
     warning_stat_key,
 )
+from crawler.extraction.page import Source
 from crawler.urls import article_page_url
 from sample_site.render import (
     ArticleSpec,
@@ -243,6 +245,35 @@ def test_page_info_tells_which_pages_to_fetch() -> None:
     )
     assert seed.has_next and seed.pages_to_fetch() == [2] and seed.paragraph_count == 6
     assert page_info("").page_count == 1
+
+
+def test_parsed_pages_give_the_same_item_as_their_html() -> None:
+    """The crawl hands ``parse_article`` the pages it already parsed: same item, no re-parse."""
+    url, pages = expected("partial_page_all")["url"], fixture_pages("partial_page_all")
+    parsed = [ArticlePage(html, article_page_url(url, n)) for n, html in enumerate(pages, 1)]
+    assert [p.has_next for p in parsed] == [True, True, False]
+    assert [p.page_count for p in parsed] == [3, 3, 3]
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    from_pages = parse_article(url, parsed, fetched_at=when)
+    assert from_pages == parse_article(url, pages, fetched_at=when)
+    assert from_pages.body == expected("partial_page_all")["body"]
+
+
+class NoTagsPage(ArticlePage):
+    """An older parser whose tag selectors no longer match."""
+
+    def tag_sources(self) -> list[Source]:
+        return []
+
+
+def test_page_class_changes_how_one_field_is_read() -> None:
+    url, pages = expected("simple")["url"], fixture_pages("simple")
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    today = parse_article(url, pages, fetched_at=when)
+    older = parse_article(url, pages, fetched_at=when, page_class=NoTagsPage)
+    assert today.tags and not today.extraction_warnings
+    assert older.tags == [] and older.extraction_warnings == ["missing:tags"]
+    assert dataclasses.replace(older, tags=today.tags, extraction_warnings=[]) == today
 
 
 def test_related_variants_render_same_article() -> None:
