@@ -25,6 +25,7 @@ from crawler.extraction import (
     parse_article,
     warning_stat_key,
 )
+from crawler.extraction.images import split_caption
 from crawler.extraction.page import Source
 from crawler.urls import article_page_url
 from sample_site.render import (
@@ -128,6 +129,44 @@ def test_lazy_images_use_data_original() -> None:
     assert all(i["url"].startswith("https://thumb.viva.co.id/") for i in item["images"])
     assert not any("data:" in i["url"] or "_665_374.jpg" not in i["url"] for i in item["images"])
     assert all(i["caption"] and not i["caption"].startswith("VIVA") for i in item["images"])
+
+
+def test_credits_hold_whatever_markup_splits_label_and_value() -> None:
+    """``<br>``, list items, spans, bullets alone on a line, captions and credits in sibling
+    paragraphs: every source is its picture's credit and none reaches the body."""
+    item = parse_fixture("caption_credit_shapes")
+    assert item["lead_image"]["credit"] == "koarmada1.tnial.mil.id"
+    credits = [image["credit"] for image in item["images"]]
+    assert credits == ["Dispenal", "tnial.mil.id", "antaranews.com", "reuters.com"]
+    assert item["images"][2]["caption"] == "Awak KRI Bung Tomo-357 di anjungan"
+    for noise in ("Sumber :", "Photo", "Foto", "•", "·", "antaranews", "reuters", "VIVA Militer"):
+        assert noise not in item["body"]
+    assert item["body"].count("\n\n") == 4
+    assert item["body"].endswith("seperti ini, kata juru bicara."), "'Sumber daya' is body text"
+
+
+@pytest.mark.parametrize(
+    ("lines", "credit"),
+    [
+        (["Sumber : • rferl.org"], "rferl.org"),
+        (["Sumber :", "• rferl.org"], "rferl.org"),
+        (["Sumber :", "•", "rferl.org"], "rferl.org"),
+        (["Photo :", "·", "·", "kyivpost.com"], "kyivpost.com"),
+        (["Foto:•Dispenad"], "Dispenad"),
+        (["VIVA Militer: Latihan", "Sumber :", "- Puspen TNI"], "Puspen TNI"),
+    ],
+)
+def test_split_caption_credit_shapes(lines: list[str], credit: str) -> None:
+    parts = split_caption(lines)
+    assert (parts.credit, parts.other, parts.awaiting_credit) == (credit, 0, False)
+
+
+def test_text_after_a_lone_credit_label_is_not_taken_for_a_credit() -> None:
+    sentence = "Latihan itu melibatkan lebih dari 400 prajurit dan tiga kapal pendukung."
+    parts = split_caption(["Sumber :", sentence])
+    assert (parts.credit, parts.other) == (None, 1)
+    parts = split_caption(["Sumber :", "VIVA Militer: Latihan"])
+    assert (parts.credit, parts.caption, parts.awaiting_credit) == (None, "Latihan", False)
 
 
 def test_missing_jsonld_records_fallbacks() -> None:
