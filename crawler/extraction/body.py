@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from lxml.html import HtmlElement
-
 from crawler import site
-from crawler.extraction.dom import css, css_any, element_text, text_lines
+from crawler.extraction.dom import Element, css, css_any, element_text, text_lines
 from crawler.extraction.images import CaptionParts, image_container, image_with_caption
 from crawler.extraction.text import normalize_text
 from crawler.items import ImageRecord
@@ -30,20 +28,20 @@ class PageBody:
     """Whether the body container exists on the page at all."""
 
 
-def find_body(root: HtmlElement) -> HtmlElement | None:
+def find_body(root: Element) -> Element | None:
     """The body container, or None when the template changed."""
     found = css(site.BODY)(root)
     return found[0] if found else None
 
 
-def extract_body(root: HtmlElement, page_url: str) -> PageBody:
+def extract_body(root: Element, page_url: str) -> PageBody:
     """Clean paragraphs and in-body images of one page."""
     body = find_body(root)
     if body is None:
         return PageBody()
     noise = {el for el in css_any(site.BODY_NOISE)(body) if el is not body}
     page = PageBody(found=True)
-    pictures: dict[HtmlElement, tuple[ImageRecord, CaptionParts]] = {}
+    pictures: dict[Element, tuple[ImageRecord, CaptionParts]] = {}
     for img in body.iter("img"):
         if any(a in noise for a in img.iterancestors()):
             continue
@@ -66,8 +64,8 @@ class _Walk:
     def __init__(
         self,
         page: PageBody,
-        skip: set[HtmlElement],
-        pictures: dict[HtmlElement, tuple[ImageRecord, CaptionParts]],
+        skip: set[Element],
+        pictures: dict[Element, tuple[ImageRecord, CaptionParts]],
     ) -> None:
         self.page = page
         self.skip = skip
@@ -75,7 +73,7 @@ class _Walk:
         self.picture: ImageRecord | None = None
         self.caption = CaptionParts()
 
-    def walk(self, node: HtmlElement) -> None:
+    def walk(self, node: Element) -> None:
         for child in node:
             tag = child.tag
             if not isinstance(tag, str) or child in self.skip:
@@ -98,7 +96,7 @@ class _Walk:
         if self.page.paragraphs:
             self.page.breaks.add(len(self.page.paragraphs) - 1)
 
-    def block(self, node: HtmlElement) -> None:
+    def block(self, node: Element) -> None:
         """One paragraph element: a page break, dropped lines or body paragraphs."""
         lines = text_lines(node)
         if not lines or site.BACA_JUGA_RE.match(lines[0]):
@@ -121,7 +119,7 @@ class _Walk:
             self.picture.credit = self.caption.credit or self.picture.credit
 
 
-def _has_block(node: HtmlElement) -> bool:
+def _has_block(node: Element) -> bool:
     """Whether ``node`` wraps further paragraph elements (then it is walked into)."""
     return any(el.tag in site.BODY_BLOCK_TAGS for el in node.iterdescendants() if el.tag)
 

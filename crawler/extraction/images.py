@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
-from lxml.html import HtmlElement
 from w3lib.url import safe_url_string
 
 from crawler import site
-from crawler.extraction.dom import css, text_lines
+from crawler.extraction.dom import Element, css, text_lines
 from crawler.extraction.text import normalize_text
 from crawler.items import ImageRecord
 
@@ -80,7 +79,7 @@ def split_caption(lines: list[str]) -> CaptionParts:
     return parts
 
 
-def image_url(img: HtmlElement, page_url: str) -> str | None:
+def image_url(img: Element, page_url: str) -> str | None:
     """Absolute URL from ``data-original`` (lazy) or ``src``; inline ``data:`` URIs ignored."""
     for attr in site.LAZY_IMAGE_ATTRS:
         value = (img.get(attr) or "").strip()
@@ -89,13 +88,13 @@ def image_url(img: HtmlElement, page_url: str) -> str | None:
     return None
 
 
-def image_record(img: HtmlElement, container: HtmlElement, page_url: str) -> ImageRecord | None:
+def image_record(img: Element, container: Element, page_url: str) -> ImageRecord | None:
     """The picture with caption and credit from its container (``alt`` when no caption)."""
     return image_with_caption(img, container, page_url)[0]
 
 
 def image_with_caption(
-    img: HtmlElement, container: HtmlElement, page_url: str
+    img: Element, container: Element, page_url: str
 ) -> tuple[ImageRecord | None, CaptionParts]:
     """:func:`image_record` and what its container's text held (a credit may be awaited)."""
     parts = split_caption(text_lines(container))
@@ -107,7 +106,7 @@ def image_with_caption(
     return ImageRecord(url=src, caption=caption, credit=parts.credit), parts
 
 
-def image_container(img: HtmlElement, body: HtmlElement) -> HtmlElement:
+def image_container(img: Element, body: Element) -> Element:
     """Widest wrapper of ``img`` inside ``body`` that holds only caption/credit text."""
     container = img
     for ancestor in img.iterancestors():
@@ -119,7 +118,7 @@ def image_container(img: HtmlElement, body: HtmlElement) -> HtmlElement:
     return container
 
 
-def lead_image(root: HtmlElement, page_url: str) -> ImageRecord | None:
+def lead_image(root: Element, page_url: str) -> ImageRecord | None:
     """The picture above the body, from ``div.main-content-image``."""
     for container in css(site.LEAD_IMAGE_CONTAINER)(root):
         for img in css(site.LEAD_IMAGE)(container):

@@ -18,13 +18,19 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from lxml.html import HtmlElement
-
 from crawler import site
 from crawler.dates import parse_indonesian_datetime, parse_iso_datetime
 from crawler.extraction import jsonld
 from crawler.extraction.body import PageBody, extract_body
-from crawler.extraction.dom import css, element_text, first_value, parse_html, text_lines, xpath
+from crawler.extraction.dom import (
+    Element,
+    css,
+    element_text,
+    first_value,
+    parse_html,
+    text_lines,
+    xpath,
+)
 from crawler.extraction.images import lead_image
 from crawler.extraction.pages import page_count_of
 from crawler.extraction.text import join_paragraphs, split_paragraphs, unique
@@ -45,7 +51,7 @@ class ArticlePage:
 
     def __init__(self, html: str | bytes, url: str) -> None:
         self.url = url
-        self.root: HtmlElement | None = parse_html(html)
+        self.root: Element | None = parse_html(html)
 
     # -- page structure ------------------------------------------------------------------------
 
@@ -74,7 +80,7 @@ class ArticlePage:
     def _css(self, query: str) -> str | None:
         return first_value(self.root, query) if self.root is not None else None
 
-    def _all(self, query: str) -> list[HtmlElement]:
+    def _all(self, query: str) -> list[Element]:
         return css(query)(self.root) if self.root is not None else []
 
     # -- fields --------------------------------------------------------------------------------

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
-from lxml.html import HtmlElement
-
 from crawler import site
-from crawler.extraction.dom import css, first_value
+from crawler.extraction.dom import Element, css, first_value
 from crawler.urls import article_id_from_url
 
 
-def page_count_of(root: HtmlElement, url: str, has_next: bool) -> int:
+def page_count_of(root: Element, url: str, has_next: bool) -> int:
     """Page count of a parsed page fetched from ``url`` (may be empty): the highest
     ``?page=N`` link to the same article, one past the current page when ``has_next``."""
     ref = url or first_value(root, site.CANONICAL_LINKS[0]) or ""
