@@ -83,6 +83,11 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.warc.middleware.WarcMiddleware": 950,
 }
 
+# --- extraction --------------------------------------------------------------------------------
+ARTICLE_PAGE_CLASS = "crawler.extraction.page.ArticlePage"
+"""Page object reading each article page's fields: a subclass of ``ArticlePage`` changes how a
+field is read without touching the parser (see ``crawler/extraction/page.py``)."""
+
 # --- pipelines -----------------------------------------------------------------------------------
 ITEM_PIPELINES = {
     "crawler.pipelines.normalize.NormalizePipeline": 100,

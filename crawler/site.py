@@ -147,6 +147,9 @@ CAPTION_PREFIX_RE = re.compile(r"^\s*VIVA\s+Militer\s*:\s*", re.IGNORECASE)  # [
 CREDIT_LABEL_RE = re.compile(r"^\s*(?:sumber|photo|foto)\s*:\s*", re.IGNORECASE)  # [text]
 CREDIT_BULLETS = " \t•·●▪-–|"
 """Characters stripped around a credit (``Sumber : • rferl.org``) [text]."""
+CREDIT_MAX_WORDS = 6
+"""A line after a credit label with no bullet is its value only up to this many words (a
+source such as ``rferl.org`` or ``Dispenad``), else it is body text [guess]."""
 TEASER_ELLIPSIS_RE = re.compile(r"(?:\.{3}|…)\s*$")
 """A ``Halaman Selanjutnya`` teaser ends with an ellipsis [guess]."""
 

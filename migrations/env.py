@@ -1,8 +1,19 @@
-"""Alembic environment: the archive's models as target, the database from DATABASE_URL."""
+"""Alembic environment: the archive's models as target, the database from DATABASE_URL.
+
+On SQLite the migrations run with foreign keys off (as Prefect's environment does): a batch
+migration recreates a table by copying it and dropping the old one, and with foreign keys on,
+dropping ``articles`` would cascade-delete every revision. ``PRAGMA foreign_key_check`` runs
+after each migration, inside its transaction: a dangling reference fails it loudly and rolls
+the step back, so its revision is not recorded.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from alembic import context
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection
 
 from storage.config import resolve_database_url
@@ -14,12 +25,15 @@ target_metadata = Base.metadata
 
 
 def _configure(connection: Connection) -> None:
+    sqlite = connection.dialect.name == "sqlite"
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
+        render_as_batch=sqlite,
         compare_type=True,
         include_object=_include_object,
+        # Inside each migration's transaction, after it ran: a violation rolls the step back.
+        on_version_apply=_check_foreign_keys if sqlite else (),
     )
 
 
@@ -32,6 +46,55 @@ def _include_object(
 ) -> bool:
     """Leave the full-text search objects out of the drift check."""
     return not (reflected and compare_to is None and (name or "").startswith(SEARCH_OBJECTS))
+
+
+class ForeignKeyViolation(RuntimeError):
+    """A migration left rows that reference missing rows (SQLite, foreign keys were off)."""
+
+
+@contextmanager
+def _sqlite_foreign_keys_off(connection: Connection) -> Iterator[None]:
+    """Foreign keys off while the block runs on SQLite (nothing elsewhere), on again after."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    _pragma(connection, "PRAGMA foreign_keys=OFF")
+    try:
+        if _pragma(connection, "PRAGMA foreign_keys"):
+            raise ForeignKeyViolation("could not turn SQLite foreign keys off (in a transaction)")
+        yield
+    finally:
+        _pragma(connection, "PRAGMA foreign_keys=ON")
+
+
+def _pragma(connection: Connection, statement: str) -> object:
+    """Run a pragma outside any transaction we began: SQLite ignores ``foreign_keys`` inside
+    one, so the transaction the statement opens is ended at once."""
+    ours = not connection.in_transaction()
+    result = connection.exec_driver_sql(statement)
+    value = result.scalar() if result.returns_rows else None
+    if ours:
+        connection.commit()
+    return value
+
+
+def _check_foreign_keys(*, ctx: MigrationContext, step: object, **_: object) -> None:
+    """Fail loudly when a migration step left rows referencing missing rows (SQLite)."""
+    assert ctx.connection is not None
+    violations = ctx.connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if violations:
+        shown = ", ".join(f"{table} rowid {rowid} -> {parent}" for table, rowid, parent, _ in
+                          violations[:5])  # fmt: skip
+        raise ForeignKeyViolation(
+            f"migration {step} left {len(violations)} rows referencing missing rows: {shown}"
+        )
+
+
+def _run(connection: Connection) -> None:
+    """Run the migrations on ``connection`` (foreign keys off meanwhile on SQLite)."""
+    _configure(connection)
+    with _sqlite_foreign_keys_off(connection), context.begin_transaction():
+        context.run_migrations()
 
 
 def run_migrations_offline() -> None:
@@ -48,15 +111,10 @@ def run_migrations_online() -> None:
     """Run on a given connection (programmatic use) or on the configured database."""
     connection = config.attributes.get("connection")
     if connection is not None:
-        _configure(connection)
-        with context.begin_transaction():
-            context.run_migrations()
+        _run(connection)
         return
-    engine = get_engine(config.attributes.get("database_url"))
-    with engine.connect() as conn:
-        _configure(conn)
-        with context.begin_transaction():
-            context.run_migrations()
+    with get_engine(config.attributes.get("database_url")).connect() as conn:
+        _run(conn)
 
 
 if context.is_offline_mode():

@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
 from crawler.dates import WIB
-from sample_site.render import ArticleSpec, BodyImage, ImageSpec
+from sample_site.spec import ArticleSpec, BodyImage, ImageSpec
 
 RELATED = (
     "AS Gelontorkan Lagi Bantuan Militer untuk Sekutu di Eropa Timur",

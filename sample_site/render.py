@@ -3,22 +3,21 @@
 ``render_article_pages(spec)`` returns ``{"all": html, 1: html, 2: html, ...}`` for
 ``?page=all`` and ``?page=N``. Pages carry the noise the parser must remove (related-article
 blocks in three shapes, ads, scripts, share and newsletter boxes, ``Halaman Selanjutnya`` with a
-teaser), JSON-LD and meta tags. ``expected_fields(spec)`` gives what the parser must extract.
-Inline links in paragraphs are written ``[text](url)``; the expected body keeps only ``text``.
+teaser), JSON-LD and meta tags. The spec lives in :mod:`sample_site.spec`, what the parser must
+extract from these pages in :mod:`sample_site.expected`; both are re-exported here for code that
+imports them from this module.
 """
 
 from __future__ import annotations
 
 import html
 import json
-import re
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from crawler import site
 from crawler.dates import WIB, format_datetime
-from crawler.extraction.text import join_paragraphs
+from sample_site.expected import expected_fields
+from sample_site.spec import LINK_RE, ArticleSpec, BodyImage, ImageSpec, plain
 
 WEEKDAY_NAMES = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 MONTH_NAMES = (
@@ -26,76 +25,12 @@ MONTH_NAMES = (
     "Oktober", "November", "Desember",
 )  # fmt: skip
 PLACEHOLDER_GIF = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"
-_LINK_RE = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
-
-
-@dataclass(frozen=True, slots=True)
-class ImageSpec:
-    """A picture: URL, caption (without ``VIVA Militer:``) and bare credit domain."""
-
-    url: str
-    caption: str
-    credit: str
-
-
-@dataclass(frozen=True, slots=True)
-class BodyImage:
-    """An in-body picture placed after paragraph ``after`` (0-based, counted over all pages)."""
-
-    after: int
-    image: ImageSpec
-
-
-@dataclass(frozen=True, slots=True)
-class ArticleSpec:
-    """An invented article and how to render it."""
-
-    article_id: int
-    subchannel: str
-    slug: str
-    title: str
-    pages: tuple[tuple[str, ...], ...]
-    """Paragraphs of each page; ``[text](url)`` renders a link."""
-    published_at: datetime
-    authors: tuple[str, ...] = ("Redaksi VIVA",)
-    editor: str | None = None
-    tags: tuple[str, ...] = ()
-    description: str | None = None
-    modified_at: datetime | None = None
-    lead_image: ImageSpec | None = None
-    images: tuple[BodyImage, ...] = ()
-    related: tuple[str, ...] = ()
-    """Related-article headlines injected between paragraphs (they change per visit)."""
-    variant: int = 0
-    """Rotates related-block shapes and ad slot ids: same article, different noise."""
-    jsonld: bool = True
-    jsonld_author_list: bool = False
-    """JSON-LD ``author`` as a list even for one author (several authors are always a list)."""
-    structured_date: bool = True
-    """Put ``datePublished`` in JSON-LD and ``article:published_time`` in meta tags."""
-    date_dash: str = "-"
-    partial_all: bool = False
-    """``?page=all`` serves only page 1 with a next link (the site's partial behaviour)."""
-    base_url: str = site.DEFAULT_BASE_URL
-
-    @property
-    def canonical(self) -> str:
-        """Canonical URL of the article on ``base_url``."""
-        path = site.ARTICLE_PATH_TEMPLATE.format(
-            sub=self.subchannel, id=self.article_id, slug=self.slug
-        )
-        return self.base_url.rstrip("/") + path
-
-
-def plain(paragraph: str) -> str:
-    """Paragraph text as the parser must return it (links reduced to their text)."""
-    return _LINK_RE.sub(r"\1", paragraph)
 
 
 def _inline(paragraph: str) -> str:
     """Paragraph as HTML: escaped text, ``[text](url)`` as links."""
     out, pos = [], 0
-    for match in _LINK_RE.finditer(paragraph):
+    for match in LINK_RE.finditer(paragraph):
         out.append(html.escape(paragraph[pos : match.start()], quote=False))
         href, text = html.escape(match[2]), html.escape(match[1], quote=False)
         out.append(f'<a href="{href}">{text}</a>')
@@ -111,37 +46,6 @@ def indonesian_date(value: datetime, dash: str = "-") -> str:
         f"{WEEKDAY_NAMES[wib.weekday()]}, {wib.day} {MONTH_NAMES[wib.month - 1]} {wib.year} "
         f"{dash} {wib:%H:%M} WIB"
     )
-
-
-def expected_fields(spec: ArticleSpec) -> dict[str, Any]:
-    """The item fields the parser must produce from the rendered pages (no warnings)."""
-
-    def record(image: ImageSpec | None) -> dict[str, Any] | None:
-        return (
-            None
-            if image is None
-            else {"url": image.url, "caption": image.caption, "credit": image.credit}
-        )
-
-    body = join_paragraphs(plain(p) for page in spec.pages for p in page)
-    return {
-        "url": spec.canonical,
-        "article_id": spec.article_id,
-        "section": site.SECTION,
-        "subchannel": spec.subchannel,
-        "title": spec.title,
-        "description": spec.description,
-        "published_at": format_datetime(spec.published_at),
-        "modified_at": format_datetime(spec.modified_at) if spec.jsonld else None,
-        "authors": list(spec.authors),
-        "editor": spec.editor,
-        "tags": list(spec.tags),
-        "lead_image": record(spec.lead_image),
-        "images": [record(b.image) for b in sorted(spec.images, key=lambda b: b.after)],
-        "body": body,
-        "page_count": len(spec.pages),
-        "word_count": len(body.split()),
-    }
 
 
 def render_article_pages(spec: ArticleSpec) -> dict[str | int, str]:
@@ -349,3 +253,14 @@ def _pagination(spec: ArticleSpec) -> str:
     first = f'<a href="{html.escape(spec.canonical)}">1</a>'
     every = f'<a href="{html.escape(spec.canonical)}?page=all">Tampilkan Semua</a>'
     return f'<div class="page-pagination">{first}{"".join(links)}{every}</div>'
+
+
+__all__ = [
+    "ArticleSpec",
+    "BodyImage",
+    "ImageSpec",
+    "expected_fields",
+    "indonesian_date",
+    "plain",
+    "render_article_pages",
+]

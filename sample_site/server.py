@@ -20,7 +20,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from crawler import site
 from crawler.dates import WIB
-from sample_site.render import ArticleSpec, render_article_pages
+from sample_site.render import render_article_pages
+from sample_site.spec import ArticleSpec
 
 HOST_VARIANTS = ("https://www.viva.co.id", "https://viva.co.id", "https://beta.viva.co.id")
 TRACKING = (

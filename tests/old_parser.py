@@ -1,24 +1,21 @@
-"""A Scrapy extension for tests: the crawl's parser misses every tag, as an older parser whose
-tag selectors no longer matched the site would have.
+"""An older parser for tests: a page object whose tag selectors no longer match the site.
 
-Loaded into a crawl child process with ``-s EXTENSIONS={"tests.old_parser.MissTags": 0}``, so
-production code carries no test hook; re-extraction later runs the real parser in the test."""
+A crawl child loads it with ``-s ARTICLE_PAGE_CLASS=tests.old_parser.MissTagsPage`` (the
+documented seam for how pages are read), so production code carries no test hook;
+re-extraction later runs the real parser in the test."""
 
 from __future__ import annotations
 
-from scrapy.crawler import Crawler
-
-from crawler.extraction import article
-
-
-class MissTags:
-    """Replaces the tag sources of the article parser with none."""
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> MissTags:
-        article._Page.tag_sources = lambda self: []  # type: ignore[method-assign]
-        return cls()
+from crawler.extraction import ArticlePage
+from crawler.extraction.page import Source
 
 
-SETTINGS = {"EXTENSIONS": '{"tests.old_parser.MissTags": 0}'}
-"""Crawl settings that load the extension."""
+class MissTagsPage(ArticlePage):
+    """Reads every field as today's parser does, except tags: none of their sources."""
+
+    def tag_sources(self) -> list[Source]:
+        return []
+
+
+SETTINGS = {"ARTICLE_PAGE_CLASS": f"{MissTagsPage.__module__}.{MissTagsPage.__qualname__}"}
+"""Crawl settings that make the crawl read pages with :class:`MissTagsPage`."""

@@ -18,20 +18,19 @@ from hypothesis import strategies as st
 from crawler.dates import WIB
 from crawler.extraction import (
     EXTRACT_WARNING_KINDS,
+    ArticlePage,
     NotAnArticle,
     content_hash,
     page_info,
     parse_article,
     warning_stat_key,
 )
+from crawler.extraction.images import split_caption
+from crawler.extraction.page import Source
 from crawler.urls import article_page_url
-from sample_site.render import (
-    ArticleSpec,
-    BodyImage,
-    ImageSpec,
-    expected_fields,
-    render_article_pages,
-)
+from sample_site.expected import expected_fields
+from sample_site.render import render_article_pages
+from sample_site.spec import ArticleSpec, BodyImage, ImageSpec
 
 FIXTURES = Path(__file__).parent / "fixtures" / "articles"
 NAMES = sorted(p.name.removesuffix(".expected.json") for p in FIXTURES.glob("*.expected.json"))
@@ -126,6 +125,44 @@ def test_lazy_images_use_data_original() -> None:
     assert all(i["url"].startswith("https://thumb.viva.co.id/") for i in item["images"])
     assert not any("data:" in i["url"] or "_665_374.jpg" not in i["url"] for i in item["images"])
     assert all(i["caption"] and not i["caption"].startswith("VIVA") for i in item["images"])
+
+
+def test_credits_hold_whatever_markup_splits_label_and_value() -> None:
+    """``<br>``, list items, spans, bullets alone on a line, captions and credits in sibling
+    paragraphs: every source is its picture's credit and none reaches the body."""
+    item = parse_fixture("caption_credit_shapes")
+    assert item["lead_image"]["credit"] == "koarmada1.tnial.mil.id"
+    credits = [image["credit"] for image in item["images"]]
+    assert credits == ["Dispenal", "tnial.mil.id", "antaranews.com", "reuters.com"]
+    assert item["images"][2]["caption"] == "Awak KRI Bung Tomo-357 di anjungan"
+    for noise in ("Sumber :", "Photo", "Foto", "•", "·", "antaranews", "reuters", "VIVA Militer"):
+        assert noise not in item["body"]
+    assert item["body"].count("\n\n") == 4
+    assert item["body"].endswith("seperti ini, kata juru bicara."), "'Sumber daya' is body text"
+
+
+@pytest.mark.parametrize(
+    ("lines", "credit"),
+    [
+        (["Sumber : • rferl.org"], "rferl.org"),
+        (["Sumber :", "• rferl.org"], "rferl.org"),
+        (["Sumber :", "•", "rferl.org"], "rferl.org"),
+        (["Photo :", "·", "·", "kyivpost.com"], "kyivpost.com"),
+        (["Foto:•Dispenad"], "Dispenad"),
+        (["VIVA Militer: Latihan", "Sumber :", "- Puspen TNI"], "Puspen TNI"),
+    ],
+)
+def test_split_caption_credit_shapes(lines: list[str], credit: str) -> None:
+    parts = split_caption(lines)
+    assert (parts.credit, parts.other, parts.awaiting_credit) == (credit, 0, False)
+
+
+def test_text_after_a_lone_credit_label_is_not_taken_for_a_credit() -> None:
+    sentence = "Latihan itu melibatkan lebih dari 400 prajurit dan tiga kapal pendukung."
+    parts = split_caption(["Sumber :", sentence])
+    assert (parts.credit, parts.other) == (None, 1)
+    parts = split_caption(["Sumber :", "VIVA Militer: Latihan"])
+    assert (parts.credit, parts.caption, parts.awaiting_credit) == (None, "Latihan", False)
 
 
 def test_missing_jsonld_records_fallbacks() -> None:
@@ -243,6 +280,35 @@ def test_page_info_tells_which_pages_to_fetch() -> None:
     )
     assert seed.has_next and seed.pages_to_fetch() == [2] and seed.paragraph_count == 6
     assert page_info("").page_count == 1
+
+
+def test_parsed_pages_give_the_same_item_as_their_html() -> None:
+    """The crawl hands ``parse_article`` the pages it already parsed: same item, no re-parse."""
+    url, pages = expected("partial_page_all")["url"], fixture_pages("partial_page_all")
+    parsed = [ArticlePage(html, article_page_url(url, n)) for n, html in enumerate(pages, 1)]
+    assert [p.has_next for p in parsed] == [True, True, False]
+    assert [p.page_count for p in parsed] == [3, 3, 3]
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    from_pages = parse_article(url, parsed, fetched_at=when)
+    assert from_pages == parse_article(url, pages, fetched_at=when)
+    assert from_pages.body == expected("partial_page_all")["body"]
+
+
+class NoTagsPage(ArticlePage):
+    """An older parser whose tag selectors no longer match."""
+
+    def tag_sources(self) -> list[Source]:
+        return []
+
+
+def test_page_class_changes_how_one_field_is_read() -> None:
+    url, pages = expected("simple")["url"], fixture_pages("simple")
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    today = parse_article(url, pages, fetched_at=when)
+    older = parse_article(url, pages, fetched_at=when, page_class=NoTagsPage)
+    assert today.tags and not today.extraction_warnings
+    assert older.tags == [] and older.extraction_warnings == ["missing:tags"]
+    assert dataclasses.replace(older, tags=today.tags, extraction_warnings=[]) == today
 
 
 def test_related_variants_render_same_article() -> None:

@@ -7,13 +7,11 @@ that the teaser before them can be recognized and removed when pages are merged.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-from lxml.html import HtmlElement
+from dataclasses import dataclass, field, replace
 
 from crawler import site
-from crawler.extraction.dom import css, css_any, element_text, text_lines
-from crawler.extraction.images import image_container, image_record, is_caption_or_credit
+from crawler.extraction.dom import Element, css, css_any, element_text, text_lines
+from crawler.extraction.images import CaptionParts, image_container, image_with_caption
 from crawler.extraction.text import normalize_text
 from crawler.items import ImageRecord
 
@@ -30,69 +28,100 @@ class PageBody:
     """Whether the body container exists on the page at all."""
 
 
-def find_body(root: HtmlElement) -> HtmlElement | None:
+def find_body(root: Element) -> Element | None:
     """The body container, or None when the template changed."""
     found = css(site.BODY)(root)
     return found[0] if found else None
 
 
-def extract_body(root: HtmlElement, page_url: str) -> PageBody:
+def extract_body(root: Element, page_url: str) -> PageBody:
     """Clean paragraphs and in-body images of one page."""
     body = find_body(root)
     if body is None:
         return PageBody()
     noise = {el for el in css_any(site.BODY_NOISE)(body) if el is not body}
     page = PageBody(found=True)
-    containers: set[HtmlElement] = set()
+    pictures: dict[Element, tuple[ImageRecord, CaptionParts]] = {}
     for img in body.iter("img"):
         if any(a in noise for a in img.iterancestors()):
             continue
         container = image_container(img, body)
-        record = image_record(img, container, page_url)
+        record, parts = image_with_caption(img, container, page_url)
         if record is not None:
             page.images.append(record)
-            containers.add(container)
-    _walk(body, noise | containers, page)
+            pictures[container] = (record, parts)
+    _Walk(page, noise, pictures).walk(body)
     return page
 
 
-def _walk(node: HtmlElement, skip: set[HtmlElement], page: PageBody) -> None:
-    """Collect paragraphs and page breaks below ``node`` in document order."""
-    for child in node:
-        tag = child.tag
-        if not isinstance(tag, str) or child in skip:
-            continue
-        if tag == "a":
-            if site.NEXT_PAGE_RE.match(element_text(child)):
-                _add_break(page)
-        elif tag in site.BODY_BLOCK_TAGS and not _has_block(child):
-            _add_block(child, page)
-        elif site.NEXT_PAGE_RE.match(normalize_text(child.text or "")):
-            _add_break(page)
-        else:
-            _walk(child, skip, page)
+class _Walk:
+    """Collects paragraphs and page breaks in document order.
+
+    Caption and credit lines are never body text: those that follow a picture outside its
+    container (a ``Sumber :`` paragraph, a ``• rferl.org`` line after it) complete that
+    picture's caption or credit, until a body paragraph comes between."""
+
+    def __init__(
+        self,
+        page: PageBody,
+        skip: set[Element],
+        pictures: dict[Element, tuple[ImageRecord, CaptionParts]],
+    ) -> None:
+        self.page = page
+        self.skip = skip
+        self.pictures = pictures
+        self.picture: ImageRecord | None = None
+        self.caption = CaptionParts()
+
+    def walk(self, node: Element) -> None:
+        for child in node:
+            tag = child.tag
+            if not isinstance(tag, str) or child in self.skip:
+                continue
+            if child in self.pictures:
+                self.picture, parts = self.pictures[child]
+                self.caption = replace(parts, other=0)
+            elif tag == "a":
+                if site.NEXT_PAGE_RE.match(element_text(child)):
+                    self.page_break()
+            elif tag in site.BODY_BLOCK_TAGS and not _has_block(child):
+                self.block(child)
+            elif site.NEXT_PAGE_RE.match(normalize_text(child.text or "")):
+                self.page_break()
+            else:
+                self.walk(child)
+
+    def page_break(self) -> None:
+        """Mark the last paragraph so far as followed by a ``Halaman Selanjutnya`` link."""
+        if self.page.paragraphs:
+            self.page.breaks.add(len(self.page.paragraphs) - 1)
+
+    def block(self, node: Element) -> None:
+        """One paragraph element: a page break, dropped lines or body paragraphs."""
+        lines = text_lines(node)
+        if not lines or site.BACA_JUGA_RE.match(lines[0]):
+            return
+        if site.NEXT_PAGE_RE.match(" ".join(lines)):
+            self.page_break()
+            return
+        for line in lines:
+            if self.caption.read(line):
+                self.complete_picture()
+            else:
+                self.page.paragraphs.append(line)
+                self.picture = None
+
+    def complete_picture(self) -> None:
+        """Give the picture above the caption or credit its container lacked (a caption read
+        from the text beats the ``alt`` fallback)."""
+        if self.picture is not None:
+            self.picture.caption = self.caption.caption or self.picture.caption
+            self.picture.credit = self.caption.credit or self.picture.credit
 
 
-def _has_block(node: HtmlElement) -> bool:
+def _has_block(node: Element) -> bool:
     """Whether ``node`` wraps further paragraph elements (then it is walked into)."""
     return any(el.tag in site.BODY_BLOCK_TAGS for el in node.iterdescendants() if el.tag)
-
-
-def _add_break(page: PageBody) -> None:
-    """Mark the last paragraph so far as followed by a ``Halaman Selanjutnya`` link."""
-    if page.paragraphs:
-        page.breaks.add(len(page.paragraphs) - 1)
-
-
-def _add_block(node: HtmlElement, page: PageBody) -> None:
-    """One paragraph element: a page break, a dropped line or body paragraphs."""
-    lines = text_lines(node)
-    if not lines:
-        return
-    if site.NEXT_PAGE_RE.match(" ".join(lines)):
-        _add_break(page)
-    elif not site.BACA_JUGA_RE.match(lines[0]):
-        page.paragraphs.extend(line for line in lines if not is_caption_or_credit(line))
 
 
 def is_teaser(candidate: str, following: str | None) -> bool:

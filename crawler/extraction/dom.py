@@ -9,10 +9,13 @@ from __future__ import annotations
 from functools import cache
 
 from lxml import etree
-from lxml.html import HtmlElement, HTMLParser, document_fromstring
 from parsel.csstranslator import css2xpath
 
 from crawler.extraction.text import normalize_text
+
+Element = etree._Element
+"""A parsed element. Pages are parsed with lxml's plain HTML parser: ``lxml.html``'s element
+classes would add a Python call for every element touched and nothing here needs them."""
 
 _NAMESPACES = {"re": "http://exslt.org/regular-expressions"}
 _SKIP_TAGS = frozenset({"script", "style", "noscript", "template"})
@@ -25,15 +28,15 @@ _LINE_TAGS = frozenset(
 )  # fmt: skip
 
 
-def parse_html(html: str | bytes) -> HtmlElement | None:
+def parse_html(html: str | bytes) -> Element | None:
     """The document root, or None for an empty or unparsable page (never raises)."""
     data = html.encode("utf-8", "replace") if isinstance(html, str) else html
     if not data.strip():
         return None
-    parser = HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+    parser = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
     try:
-        return document_fromstring(data, parser=parser)
-    except (etree.ParserError, ValueError):
+        return etree.fromstring(data, parser=parser)
+    except (etree.LxmlError, ValueError):
         return None
 
 
@@ -55,7 +58,7 @@ def xpath(query: str) -> etree.XPath:
     return etree.XPath(query, namespaces=_NAMESPACES)
 
 
-def first_value(node: HtmlElement, query: str) -> str | None:
+def first_value(node: Element, query: str) -> str | None:
     """First non-empty normalized string result of a ``::attr()``/``::text`` CSS query."""
     for value in css(query)(node):
         text = normalize_text(str(value))
@@ -64,19 +67,19 @@ def first_value(node: HtmlElement, query: str) -> str | None:
     return None
 
 
-def text_lines(node: HtmlElement) -> list[str]:
+def text_lines(node: Element) -> list[str]:
     """Visible text of ``node`` split at block boundaries and ``<br>``, normalized, non-empty."""
     parts: list[str] = []
     _collect(node, parts)
     return [line for line in map(normalize_text, "".join(parts).split("\n")) if line]
 
 
-def element_text(node: HtmlElement) -> str:
+def element_text(node: Element) -> str:
     """Visible text of ``node`` on one line."""
     return " ".join(text_lines(node))
 
 
-def _collect(node: HtmlElement, parts: list[str]) -> None:
+def _collect(node: Element, parts: list[str]) -> None:
     """Append the text of ``node`` (not its tail) to ``parts``, newlines around blocks."""
     tag = node.tag
     if not isinstance(tag, str) or tag in _SKIP_TAGS:

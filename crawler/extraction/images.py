@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
-from lxml.html import HtmlElement
 from w3lib.url import safe_url_string
 
 from crawler import site
-from crawler.extraction.dom import css, text_lines
+from crawler.extraction.dom import Element, css, text_lines
 from crawler.extraction.text import normalize_text
 from crawler.items import ImageRecord
 
@@ -22,6 +21,47 @@ class CaptionParts:
     credit: str | None = None
     other: int = 0
     """Lines that are neither caption nor credit (real text: the container is too wide)."""
+    awaiting_credit: bool = False
+    """The last label (``Sumber :``) had no value yet: the next source line is the credit."""
+
+    def read(self, line: str) -> bool:
+        """Take one text line in page order; whether it is caption or credit (not body text).
+
+        Whatever inline markup split them, ``Sumber :`` then ``•`` then ``rferl.org`` (one
+        line each) is one credit: a line holding only bullets is skipped while a credit is
+        awaited, and the line after the label is its value when it starts with a bullet or is
+        short enough to be a source (``site.CREDIT_MAX_WORDS``)."""
+        label = site.CREDIT_LABEL_RE.match(line)
+        if label:
+            value = credit_value(line[label.end() :])
+            self.credit = self.credit or value
+            self.awaiting_credit = value is None
+            return True
+        if self.awaiting_credit:
+            value = credit_value(line)
+            if value is None:
+                return True  # bullets only: the value is still to come
+            self.awaiting_credit = False
+            bulleted = line.lstrip()[:1] in site.CREDIT_BULLETS
+            if caption_from(line) is None and (bulleted or is_source(value)):
+                self.credit = self.credit or value
+                return True
+        caption = caption_from(line)
+        if caption is not None:
+            self.caption = self.caption or caption
+            return True
+        self.other += 1
+        return False
+
+
+def credit_value(text: str) -> str | None:
+    """A credit without the bullets and spaces around it (``• rferl.org`` -> ``rferl.org``)."""
+    return text.strip(site.CREDIT_BULLETS) or None
+
+
+def is_source(text: str) -> bool:
+    """Whether ``text`` is short enough to be a picture's source rather than a sentence."""
+    return len(text.split()) <= site.CREDIT_MAX_WORDS
 
 
 def caption_from(line: str) -> str | None:
@@ -30,32 +70,16 @@ def caption_from(line: str) -> str | None:
     return normalize_text(line[match.end() :]) or None if match else None
 
 
-def is_caption_or_credit(line: str) -> bool:
-    """Whether a body line is a picture caption or credit label (never body text)."""
-    return bool(site.CAPTION_PREFIX_RE.match(line) or site.CREDIT_LABEL_RE.match(line))
-
-
 def split_caption(lines: list[str]) -> CaptionParts:
-    """Read ``VIVA Militer: ...`` and ``Sumber : • rferl.org`` (label and value may be split)."""
+    """Read ``VIVA Militer: ...`` and ``Sumber : • rferl.org`` (label and value may be split
+    over several lines by ``<br>``, list items, spans or bullets; see :meth:`CaptionParts.read`)."""
     parts = CaptionParts()
-    awaiting_credit = False
     for line in lines:
-        label = site.CREDIT_LABEL_RE.match(line)
-        if label:
-            value = line[label.end() :].strip(site.CREDIT_BULLETS)
-            parts.credit = parts.credit or value or None
-            awaiting_credit = not value
-        elif awaiting_credit:
-            parts.credit = parts.credit or line.strip(site.CREDIT_BULLETS) or None
-            awaiting_credit = False
-        elif (caption := caption_from(line)) is not None:
-            parts.caption = parts.caption or caption
-        else:
-            parts.other += 1
+        parts.read(line)
     return parts
 
 
-def image_url(img: HtmlElement, page_url: str) -> str | None:
+def image_url(img: Element, page_url: str) -> str | None:
     """Absolute URL from ``data-original`` (lazy) or ``src``; inline ``data:`` URIs ignored."""
     for attr in site.LAZY_IMAGE_ATTRS:
         value = (img.get(attr) or "").strip()
@@ -64,18 +88,25 @@ def image_url(img: HtmlElement, page_url: str) -> str | None:
     return None
 
 
-def image_record(img: HtmlElement, container: HtmlElement, page_url: str) -> ImageRecord | None:
+def image_record(img: Element, container: Element, page_url: str) -> ImageRecord | None:
     """The picture with caption and credit from its container (``alt`` when no caption)."""
+    return image_with_caption(img, container, page_url)[0]
+
+
+def image_with_caption(
+    img: Element, container: Element, page_url: str
+) -> tuple[ImageRecord | None, CaptionParts]:
+    """:func:`image_record` and what its container's text held (a credit may be awaited)."""
+    parts = split_caption(text_lines(container))
     src = image_url(img, page_url)
     if src is None:
-        return None
-    parts = split_caption(text_lines(container))
+        return None, parts
     alt = normalize_text(img.get("alt") or "")
     caption = parts.caption or caption_from(alt) or alt or None
-    return ImageRecord(url=src, caption=caption, credit=parts.credit)
+    return ImageRecord(url=src, caption=caption, credit=parts.credit), parts
 
 
-def image_container(img: HtmlElement, body: HtmlElement) -> HtmlElement:
+def image_container(img: Element, body: Element) -> Element:
     """Widest wrapper of ``img`` inside ``body`` that holds only caption/credit text."""
     container = img
     for ancestor in img.iterancestors():
@@ -87,7 +118,7 @@ def image_container(img: HtmlElement, body: HtmlElement) -> HtmlElement:
     return container
 
 
-def lead_image(root: HtmlElement, page_url: str) -> ImageRecord | None:
+def lead_image(root: Element, page_url: str) -> ImageRecord | None:
     """The picture above the body, from ``div.main-content-image``."""
     for container in css(site.LEAD_IMAGE_CONTAINER)(root):
         for img in css(site.LEAD_IMAGE)(container):

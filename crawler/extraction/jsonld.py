@@ -6,14 +6,12 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from lxml.html import HtmlElement
-
 from crawler import site
-from crawler.extraction.dom import css
+from crawler.extraction.dom import Element, css
 from crawler.extraction.text import normalize_text
 
 
-def find_article(root: HtmlElement) -> dict[str, Any] | None:
+def find_article(root: Element) -> dict[str, Any] | None:
     """The first JSON-LD object typed as a news article, or None (broken JSON is skipped)."""
     for script in css(site.JSONLD_SCRIPTS)(root):
         try:

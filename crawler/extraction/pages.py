@@ -1,56 +1,21 @@
-"""Page structure: how many pages an article has and whether this page has a next one."""
+"""Pagination links: how many pages an article has, as one of its pages links them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
-from lxml.html import HtmlElement
-
 from crawler import site
-from crawler.extraction.body import extract_body
-from crawler.extraction.dom import css, first_value, parse_html, xpath
+from crawler.extraction.dom import Element, css, first_value
 from crawler.urls import article_id_from_url
 
 
-@dataclass(frozen=True, slots=True)
-class PageInfo:
-    """What the spider needs after fetching ``?page=all`` to decide on ``?page=2..N``."""
-
-    page_count: int
-    """Pages of the article: highest ``?page=N`` link (+1 past current if next)."""
-    has_next: bool
-    """A ``Halaman Selanjutnya`` / ``rel=next`` link is present: the page is not the whole text."""
-    paragraph_count: int
-    """Clean body paragraphs on this page."""
-
-    def pages_to_fetch(self) -> list[int]:
-        """Page numbers still to fetch after a ``?page=all`` (or page 1) response."""
-        return list(range(2, max(self.page_count, 2) + 1)) if self.has_next else []
-
-
-def page_info(html: str, url: str | None = None) -> PageInfo:
-    """Page count, next link and paragraph count of one fetched page (never raises)."""
-    root = parse_html(html)
-    if root is None:
-        return PageInfo(page_count=1, has_next=False, paragraph_count=0)
-    return page_info_of(root, url or "")
-
-
-def page_info_of(root: HtmlElement, url: str) -> PageInfo:
-    """:func:`page_info` on an already parsed document."""
-    count, has_next = page_count_of(root, url)
-    paragraphs = len(extract_body(root, url).paragraphs)
-    return PageInfo(page_count=count, has_next=has_next, paragraph_count=paragraphs)
-
-
-def page_count_of(root: HtmlElement, url: str) -> tuple[int, bool]:
-    """(page count, has next link) of a parsed page fetched from ``url`` (may be empty)."""
+def page_count_of(root: Element, url: str, has_next: bool) -> int:
+    """Page count of a parsed page fetched from ``url`` (may be empty): the highest
+    ``?page=N`` link to the same article, one past the current page when ``has_next``."""
     ref = url or first_value(root, site.CANONICAL_LINKS[0]) or ""
-    has_next = bool(xpath(site.NEXT_PAGE_XPATH)(root))
     current = _page_number(url) or 1
     numbers = [n for href in css(site.PAGE_LINKS)(root) if (n := _link_page(str(href), ref))]
-    return max([1, *numbers, current + 1 if has_next else 1]), has_next
+    return max([1, *numbers, current + 1 if has_next else 1])
 
 
 def _page_number(url: str) -> int | None:

@@ -12,14 +12,17 @@ import unicodedata
 from collections.abc import Iterable
 
 _INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
-_SPACE_RE = re.compile(r"\s+")
 _PARAGRAPH_SPLIT_RE = re.compile(r"\n\s*\n")
 
 
 def normalize_text(text: str) -> str:
-    """NFC, invisible characters removed, runs of whitespace (incl. NBSP) as one space."""
-    text = _INVISIBLE_RE.sub("", unicodedata.normalize("NFC", text))
-    return _SPACE_RE.sub(" ", text).strip()
+    """NFC, invisible characters removed, runs of whitespace (incl. NBSP) as one space.
+
+    ASCII text is already NFC and has no invisible characters: only its spaces are folded
+    (``str.split`` and the regex ``\\s`` agree on what whitespace is)."""
+    if not text.isascii():
+        text = _INVISIBLE_RE.sub("", unicodedata.normalize("NFC", text))
+    return " ".join(text.split())
 
 
 def join_paragraphs(paragraphs: Iterable[str]) -> str:

@@ -1,4 +1,8 @@
-"""Normalize an item: canonical URL on the configured site root, clean text, consistent counts."""
+"""Normalize an item: canonical URL on the configured site root, clean text fields.
+
+Derived fields (body paragraphs, word count, content hash, timestamps) are the parser's: it
+computes each once (see :func:`crawler.extraction.parse_article`), so nothing here recomputes
+them. Text cleaning is the parser's own normalization, which leaves a parsed item unchanged."""
 
 from __future__ import annotations
 
@@ -7,13 +11,7 @@ from typing import Any
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 
-from crawler.extraction.text import (
-    content_hash,
-    join_paragraphs,
-    normalize_text,
-    split_paragraphs,
-    unique,
-)
+from crawler.extraction.text import normalize_text, unique
 from crawler.urls import canonical_article_url
 
 TEXT_FIELDS = ("title", "description", "editor", "subchannel")
@@ -42,9 +40,6 @@ class NormalizePipeline:
         for name in TEXT_FIELDS:
             adapter[name] = clean_text(adapter.get(name))
         adapter["title"] = adapter["title"] or ""
-        adapter["body"] = join_paragraphs(split_paragraphs(adapter.get("body") or ""))
         adapter["authors"] = unique(adapter.get("authors") or [])
         adapter["tags"] = unique(adapter.get("tags") or [])
-        adapter["word_count"] = len(adapter["body"].split())
-        adapter["content_hash"] = content_hash(adapter["title"], adapter["body"])
         return item

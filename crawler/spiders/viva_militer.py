@@ -17,6 +17,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.misc import load_object
 from twisted.python.failure import Failure
 
 from crawler import site
@@ -29,7 +30,7 @@ from crawler.discovery import (
     sitemap_locations,
 )
 from crawler.drops import DroppedRequest, count_drop
-from crawler.extraction import PARSER_VERSION, page_info, parse_article, warning_stat_key
+from crawler.extraction import PARSER_VERSION, ArticlePage, parse_article, warning_stat_key
 from crawler.items import ArticleItem, CrawledArticle
 from crawler.redirects import article_landing
 from crawler.signals import article_gone
@@ -56,6 +57,7 @@ class VivaMiliterSpider(scrapy.Spider):
         self.arguments = CrawlArguments()
         self.base_url = site.DEFAULT_BASE_URL
         self.scheduled: set[int] = set()
+        self.page_class: type[ArticlePage] = ArticlePage
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> VivaMiliterSpider:
@@ -63,6 +65,7 @@ class VivaMiliterSpider(scrapy.Spider):
         settings = crawler.settings
         spider.base_url = settings.get("VIVA_BASE_URL").rstrip("/")
         spider.arguments = parse_arguments(spider.raw_arguments, spider.base_url)
+        spider.page_class = load_object(settings.get("ARTICLE_PAGE_CLASS", ArticlePage))
         spider.archive = ArchiveRepository(
             resolve_database_url(settings.get("DATABASE_URL")),
             captures_required=settings.getbool("WARC_ENABLED", True),
@@ -189,12 +192,13 @@ class VivaMiliterSpider(scrapy.Spider):
     def parse_article_page(
         self,
         response: Response,
-        pages: list[str],
+        pages: list[ArticlePage],
         page: int,
         records: list[dict[str, Any]] | None = None,
     ) -> Iterable[Any]:
-        """One page of an article; ``pages`` (HTML) and ``records`` (their WARC locations, see
-        :mod:`crawler.warc`) hold the pages fetched before it."""
+        """One page of an article; ``pages`` (parsed) and ``records`` (their WARC locations,
+        see :mod:`crawler.warc`) hold the pages fetched before it. Each page is parsed once,
+        here; the parser reads the same parsed pages."""
         article = response.meta["article"]
         if response.meta.get("redirect_urls"):  # it may have landed on another article
             article = self._landed_article(response, article, page)
@@ -206,11 +210,17 @@ class VivaMiliterSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             count_drop(self.crawler.stats, "not an html page", response.url)
             return
-        pages = [*pages, response.text]
+        try:
+            parsed = self.page_class(response.text, response.url)
+        except Exception as exc:  # a parser bug must cost one page, not the crawl
+            self.logger.exception("Parser failed on %s", response.url)
+            count_drop(self.crawler.stats, f"parser error {type(exc).__name__}", response.url)
+            return
+        pages = [*pages, parsed]
         stored = response.meta.get(WARC_RECORD_META)
         records = [*(records or []), *([stored] if stored else [])]
         # ?page=all normally holds everything; a next-page link says this copy is partial.
-        if page_info(response.text, response.url).has_next and page < MAX_PAGES:
+        if parsed.has_next and page < MAX_PAGES:
             self.crawler.stats.inc_value("articles/extra_pages")
             yield response.follow(
                 article_page_url(article["url"], page + 1),
@@ -255,7 +265,7 @@ class VivaMiliterSpider(scrapy.Spider):
             count_drop(self.crawler.stats, f"page {page} answered {response.status}", response.url)
         return ()
 
-    def _extract(self, article: dict[str, Any], pages: list[str]) -> ArticleItem | None:
+    def _extract(self, article: dict[str, Any], pages: list[ArticlePage]) -> ArticleItem | None:
         stats = self.crawler.stats
         try:
             item = parse_article(
