@@ -11,13 +11,14 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-_INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_INVISIBLE_RE = re.compile("[\x00\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _SPACE_RE = re.compile(r"\s+")
 _PARAGRAPH_SPLIT_RE = re.compile(r"\n\s*\n")
 
 
 def normalize_text(text: str) -> str:
-    """NFC, invisible characters removed, runs of whitespace (incl. NBSP) as one space."""
+    """NFC, invisible characters (and NUL, which PostgreSQL refuses in text) removed, runs of
+    whitespace (incl. NBSP) as one space."""
     text = _INVISIBLE_RE.sub("", unicodedata.normalize("NFC", text))
     return _SPACE_RE.sub(" ", text).strip()
 
