@@ -130,10 +130,11 @@ class StorePipeline:
 
     def _drop(self, article_id: Any, url: str, exc: BaseException, action: str = "store") -> None:
         """Count an item that cannot be written even alone (poison) in the run's drops."""
-        reason = (
-            exc.reason if isinstance(exc, InvalidItem) else f"{action} failed {type(exc).__name__}"
-        )
-        count_drop(self.stats, reason, url, detail=f"article {article_id}: {error_summary(exc)}")
+        if isinstance(exc, InvalidItem):
+            reason, summary = exc.reason, exc.detail
+        else:
+            reason, summary = f"{action} failed {type(exc).__name__}", error_summary(exc)
+        count_drop(self.stats, reason, url, detail=f"article {article_id}: {summary}")
 
     def _unstored(self, outcome: IsolatedWrite[Any, Any], what: str) -> None:
         """Count what the database did not take: the run fails, the next one tries again."""
