@@ -7,8 +7,9 @@ of writes. Column lengths are read from the models, so a migration that widens a
 what passes here too.
 
 :func:`clean_item` is for producers (the crawl's validate pipeline, an import): an impossible
-optional field is set to None with an ``invalid:<field>`` extraction warning, an impossible
-required one raises :class:`InvalidItem`. :func:`check_item` is the repository's strict gate:
+optional field is set to None, and an impossible entry of a list of names or images is left
+out, with an ``invalid:<field>`` extraction warning; any other impossible field (or a list of
+the wrong type) raises :class:`InvalidItem`. :func:`check_item` is the repository's strict gate:
 any problem raises, nothing is repaired silently.
 """
 
@@ -79,13 +80,31 @@ def clean_item(item: MutableMapping[str, Any], *, now: datetime | None = None) -
     impossible required field raises :class:`InvalidItem`."""
     added: list[str] = []
     for name, detail in list(problems(item, now=now)):
-        if name not in OPTIONAL:
+        value = item.get(name)
+        if name in OPTIONAL:
+            item[name] = None
+        elif name in ENTRIES and _entries_of_type(value, name):
+            item[name] = [entry for entry in value if ENTRIES[name](entry) is None]
+        else:
             raise InvalidItem(name, detail, item.get("article_id"))
-        item[name] = None
         added.append(f"{INVALID}:{name}")
     if added:
         item["extraction_warnings"] = [*(item.get("extraction_warnings") or []), *added]
     return added
+
+
+def _name(value: Any) -> str | None:
+    """A tag, author or editor name."""
+    return _text(value, MAX_NAME_CHARS)
+
+
+def _entries_of_type(value: Any, name: str) -> bool:
+    """Whether ``value`` is a list of strings (``authors``, ``tags``) or of images."""
+    if not isinstance(value, list | tuple):
+        return False
+    if name == "images":
+        return all(_image_fields(entry) is not None for entry in value)
+    return all(isinstance(entry, str) for entry in value)
 
 
 def problems(item: Mapping[str, Any], *, now: datetime | None = None) -> Iterator[tuple[str, str]]:
@@ -103,8 +122,8 @@ def problems(item: Mapping[str, Any], *, now: datetime | None = None) -> Iterato
         "published_at": lambda v: _timestamp(v, latest, optional=True),
         "modified_at": lambda v: _timestamp(v, latest, optional=True),
         "fetched_at": lambda v: _timestamp(v, latest, optional=True),
-        "authors": lambda v: _list(v, lambda e: _text(e, MAX_NAME_CHARS)),
-        "tags": lambda v: _list(v, lambda e: _text(e, MAX_NAME_CHARS)),
+        "authors": lambda v: _list(v, _name),
+        "tags": lambda v: _list(v, _name),
         "extraction_warnings": lambda v: _list(v, lambda e: _text(e, None)),
         "lead_image": lambda v: _image(v) if v is not None else None,
         "images": lambda v: _list(v, _image),
@@ -187,17 +206,32 @@ def _list(value: Any, check: Callable[[Any], str | None]) -> str | None:
     return None
 
 
+def _image_fields(value: Any) -> Mapping[str, Any] | None:
+    """An image record's fields (a dict, or an ``ImageRecord``), None for anything else."""
+    if isinstance(value, Mapping):
+        return value
+    if all(hasattr(value, name) for name in ("url", "caption", "credit")):
+        return {name: getattr(value, name) for name in ("url", "caption", "credit")}
+    return None
+
+
 def _image(value: Any) -> str | None:
-    """An image record (dict or ``ImageRecord``): URL, optional caption and credit."""
-    fields = value if isinstance(value, Mapping) else getattr(value, "__dict__", None)
-    if fields is None and hasattr(value, "__slots__"):
-        fields = {name: getattr(value, name, None) for name in ("url", "caption", "credit")}
-    if not isinstance(fields, Mapping):
+    """An image record: http(s) URL, optional caption and credit."""
+    fields = _image_fields(value)
+    if fields is None:
         return f"not an image: {type(value).__name__}"
     return _url(fields.get("url")) or next(
         (p for k in ("caption", "credit") if (p := _text(fields.get(k), None, optional=True))),
         None,
     )
+
+
+ENTRIES: dict[str, Callable[[Any], str | None]] = {
+    "authors": _name,
+    "tags": _name,
+    "images": _image,
+}
+"""Lists whose impossible entries :func:`clean_item` leaves out (the item keeps the others)."""
 
 
 def _count(value: Any, least: int) -> str | None:
