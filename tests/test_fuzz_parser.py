@@ -13,7 +13,6 @@ import os
 import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -34,11 +33,8 @@ from crawler.urls import (
     to_base_url,
 )
 from storage.validation import check_item
+from tests.test_extraction import FIXTURES, NAMES, fixture_pages
 
-FIXTURES = Path(__file__).parent / "fixtures" / "articles"
-NAMES = sorted(
-    p.name.removesuffix(".html") for p in FIXTURES.glob("*.html") if "page" not in p.name
-)
 FETCHED = datetime(2026, 1, 1, tzinfo=UTC)
 FUZZ = settings(
     max_examples=int(os.environ.get("FUZZ_EXAMPLES", "150")),
@@ -51,11 +47,6 @@ OUTCOMES: Counter[str] = Counter()
 TOKEN_RE = re.compile(r"<[^>]*>|[^<]+")
 ISO_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?(?:[+-]\d{2}:\d{2}|Z)?")
 ARTICLE_ID_RE = re.compile(r"(/militer/[a-z0-9-]+/)(\d+)(-)")
-
-
-def fixture_pages(name: str) -> list[str]:
-    extra = sorted(FIXTURES.glob(f"{name}.page*.html"), key=lambda p: int(p.suffixes[0][5:]))
-    return [p.read_text(encoding="utf-8") for p in [FIXTURES / f"{name}.html", *extra]]
 
 
 PAGES = {name: fixture_pages(name) for name in NAMES}
