@@ -6,12 +6,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import pytest
 from scrapy.utils.test import get_crawler
-from sqlalchemy import func, select, text
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from crawler.outcome import outcome_from_stats
@@ -236,3 +236,26 @@ def test_gone_marks_survive_a_passing_fault(archive_url: str) -> None:
     with get_session_factory(archive_url)() as session:
         gone = session.scalars(select(Article.article_id).where(Article.status == "gone"))
         assert sorted(gone) == list(GOOD[:4])
+
+
+def test_connection_killed_between_batches_costs_nothing(archive_url: str) -> None:
+    """``pg_terminate_backend`` of the store's pooled connection after its first batch (a
+    database restart, an idle timeout): the next batch still lands."""
+    if is_sqlite(archive_url):
+        pytest.skip("PostgreSQL only: SQLite has no server connection to lose")
+    killed: list[int] = []
+
+    def items_killing_after_first_batch() -> Iterator[dict[str, Any]]:
+        for index, article_id in enumerate(GOOD):
+            if index == 100:  # the first batch of 100 is committed by now
+                with get_engine(archive_url).connect() as pooled:
+                    killed.append(pooled.execute(text("SELECT pg_backend_pid()")).scalar_one())
+                admin = create_engine(archive_url)
+                with admin.connect() as conn:
+                    conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": killed[0]})
+                admin.dispose()
+            yield make_item(article_id)
+
+    stats = run_store(archive_url, items_killing_after_first_batch(), STORE_BATCH_SIZE=100)
+    assert killed and stored(archive_url) == dict.fromkeys(GOOD, 1)
+    assert dropped(stats) == {} and STORE_ERRORS not in stats
