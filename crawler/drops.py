@@ -18,16 +18,21 @@ def reason_key(reason: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", reason.lower()).strip("_") or "unspecified"
 
 
-def count_drop(stats: StatsCollector | None, reason: str, url: str) -> None:
-    """Log and count a dropped page or item."""
-    log.warning("Dropped %s: %s", url, reason)
+def count_drop(
+    stats: StatsCollector | None, reason: str, url: str, *, detail: str | None = None
+) -> None:
+    """Log and count a dropped page or item; ``detail`` goes to the log only, so the counted
+    reason stays one key however the values vary."""
+    log.warning("Dropped %s: %s%s", url, reason, f" ({detail})" if detail else "")
     if stats is not None:
         stats.inc_value(DROPPED_PREFIX + reason_key(reason))
 
 
-def drop(stats: StatsCollector | None, reason: str, url: str) -> DropItem:
+def drop(
+    stats: StatsCollector | None, reason: str, url: str, *, detail: str | None = None
+) -> DropItem:
     """Count the drop and return the ``DropItem`` to raise."""
-    count_drop(stats, reason, url)
+    count_drop(stats, reason, url, detail=detail)
     return DropItem(f"{reason}: {url}")
 
 

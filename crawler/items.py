@@ -59,7 +59,8 @@ class ArticleItem:
     fetched_at: str
     """When the first page was fetched, ISO 8601 in UTC (``...+00:00``)."""
     extraction_warnings: list[str] = field(default_factory=list)
-    """``fallback:<field>[:source]`` (found by a later source) or ``missing:<field>`` (absent)."""
+    """``fallback:<field>[:source]`` (found by a later source), ``missing:<field>`` (absent) or
+    ``invalid:<field>`` (a value the archive cannot hold, set aside by the validate pipeline)."""
 
 
 @dataclass(slots=True)

@@ -99,6 +99,9 @@ STORE_BATCH_SIZE = 200
 """Items per database transaction at most (a partial batch is written on a timer, below)."""
 STORE_FLUSH_SECONDS = 10.0
 """A partial batch is written once it is this old, so a slow crawl keeps the archive current."""
+STORE_RETRY_DELAYS = [0.5, 1.0, 2.0]
+"""Seconds before each retry of a batch after a transient database fault (connection lost,
+lock timeout, deadlock...); past the last, the batch is unstored and the run fails."""
 
 # --- re-check schedule -----------------------------------------------------------------------
 RECHECK_TIERS = [(2 * 24 * 3600, 3600), (14 * 24 * 3600, 24 * 3600)]

@@ -27,8 +27,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _create(url: str) -> Engine:
-    if make_url(url).get_backend_name() == "sqlite":
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        # ``?timeout=`` in the URL sets how long a writer waits for another one's lock.
+        busy = {} if "timeout" in parsed.query else {"timeout": SQLITE_BUSY_TIMEOUT_S}
+        engine = create_engine(url, connect_args=busy)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)

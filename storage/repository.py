@@ -32,6 +32,7 @@ from storage.models import (
     Tag,
 )
 from storage.records import article_row, revision_row
+from storage.validation import check_item
 
 TAGS, ARTICLE_TAGS = Tag.__table__, ArticleTag.__table__
 AUTHORS, ARTICLE_AUTHORS = Author.__table__, ArticleAuthor.__table__
@@ -70,10 +71,15 @@ def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
 
 
 def last_per_article(items: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    """One item per article id, the last one seen winning, ordered by id.
+    """One item per article id, the last one seen winning, ordered by id; every item checked
+    first (:func:`storage.validation.check_item` raises ``InvalidItem``), so nothing the
+    databases cannot hold is ever sent.
 
     A batch holding one key twice would make ``ON CONFLICT DO UPDATE`` fail ("cannot affect row a
     second time"); a stable order keeps concurrent writers from deadlocking each other."""
+    items = list(items)
+    for item in items:
+        check_item(item)
     latest = {int(item["article_id"]): item for item in items}
     return [latest[key] for key in sorted(latest)]
 
@@ -102,7 +108,8 @@ class ArchiveRepository:
         run_id: int | None = None,
         now: datetime | None = None,
     ) -> BatchResult:
-        """Upsert a batch of crawled items in one transaction.
+        """Upsert a batch of crawled items in one transaction (``InvalidItem`` if one of them
+        cannot be stored: then nothing is written).
 
         New articles are inserted with revision 1; an article whose content hash differs from
         its latest revision gets the new content and revision N+1 (older revisions stay); an

@@ -80,11 +80,17 @@ def split_caption(lines: list[str]) -> CaptionParts:
 
 
 def image_url(img: Element, page_url: str) -> str | None:
-    """Absolute URL from ``data-original`` (lazy) or ``src``; inline ``data:`` URIs ignored."""
+    """Absolute http(s) URL from ``data-original`` (lazy) or ``src``; inline ``data:`` URIs and
+    unparsable values (``http://[::1``) ignored: a bad picture costs the picture only."""
     for attr in site.LAZY_IMAGE_ATTRS:
         value = (img.get(attr) or "").strip()
         if value and not value.startswith("data:"):
-            return safe_url_string(urljoin(page_url, value))
+            try:
+                url = safe_url_string(urljoin(page_url, value))
+            except ValueError:
+                continue
+            if url.startswith(("http://", "https://")):
+                return url
     return None
 
 

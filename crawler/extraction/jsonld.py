@@ -1,4 +1,8 @@
-"""JSON-LD ``NewsArticle`` lookup and value coercion (author object/list/string, image...)."""
+"""JSON-LD ``NewsArticle`` lookup and value coercion (author object/list/string, image...).
+
+Structured data is untrusted: JSON that is broken, too deep (thousands of nested arrays raise
+``RecursionError``) or too big to hold is skipped, so it costs only this source and the DOM
+fallbacks still make the article."""
 
 from __future__ import annotations
 
@@ -10,13 +14,19 @@ from crawler import site
 from crawler.extraction.dom import Element, css
 from crawler.extraction.text import normalize_text
 
+MAX_DEPTH = 32
+"""Deepest nesting of a JSON-LD block we read (real ones are 4 to 6 levels deep); anything
+deeper is skipped whole, so no later walk over it can recurse without bound."""
+
 
 def find_article(root: Element) -> dict[str, Any] | None:
     """The first JSON-LD object typed as a news article, or None (broken JSON is skipped)."""
     for script in css(site.JSONLD_SCRIPTS)(root):
         try:
             data = json.loads(script.text or "", strict=False)
-        except ValueError:
+        except (ValueError, RecursionError, MemoryError):
+            continue
+        if not _within_depth(data, MAX_DEPTH):
             continue
         for obj in _objects(data):
             types = obj.get("@type")
@@ -24,6 +34,19 @@ def find_article(root: Element) -> dict[str, Any] | None:
             if any(t in site.JSONLD_ARTICLE_TYPES for t in types if isinstance(t, str)):
                 return obj
     return None
+
+
+def _within_depth(data: Any, limit: int) -> bool:
+    """Whether no list or object in ``data`` is nested deeper than ``limit`` (no recursion)."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            if depth > limit:
+                return False
+            children = value.values() if isinstance(value, dict) else value
+            stack.extend((child, depth + 1) for child in children)
+    return True
 
 
 def _objects(data: Any) -> Iterator[dict[str, Any]]:

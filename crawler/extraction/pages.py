@@ -30,7 +30,10 @@ def _link_page(href: str, ref: str) -> int | None:
     """Page number of a pagination link pointing at the same article as ``ref``."""
     href = href.strip()
     if not href.startswith("?"):
-        target = article_id_from_url(urljoin(ref or site.DEFAULT_BASE_URL, href))
+        try:
+            target = article_id_from_url(urljoin(ref or site.DEFAULT_BASE_URL, href))
+        except ValueError:  # unparsable link (``http://[::1``): not a page of this article
+            return None
         if target is None or target != article_id_from_url(ref):
             return None
     return _page_number(href)

@@ -11,16 +11,19 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-_INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_INVISIBLE_RE = re.compile("[\x00\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _PARAGRAPH_SPLIT_RE = re.compile(r"\n\s*\n")
 
 
 def normalize_text(text: str) -> str:
-    """NFC, invisible characters removed, runs of whitespace (incl. NBSP) as one space.
+    """NFC, invisible characters (and NUL, which PostgreSQL refuses in text) removed, runs of
+    whitespace (incl. NBSP) as one space.
 
-    ASCII text is already NFC and has no invisible characters: only its spaces are folded
-    (``str.split`` and the regex ``\\s`` agree on what whitespace is)."""
-    if not text.isascii():
+    ASCII text is already NFC and NUL is its only invisible character: only NUL is removed and
+    its spaces folded (``str.split`` and the regex ``\\s`` agree on what whitespace is)."""
+    if text.isascii():
+        text = text.replace("\x00", "")
+    else:
         text = _INVISIBLE_RE.sub("", unicodedata.normalize("NFC", text))
     return " ".join(text.split())
 

@@ -1,4 +1,6 @@
-"""Store items in the archive: batched, off the event loop, flushed on close and on a timer."""
+"""Store items in the archive: batched, off the event loop, flushed on close and on a timer; a
+batch that fails is retried (database faults) or bisected (poison items), see
+:mod:`storage.isolation`."""
 
 from __future__ import annotations
 
@@ -12,23 +14,31 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
+from crawler.drops import count_drop
 from crawler.signals import article_gone
-from storage.config import resolve_database_url
+from storage.config import error_summary, resolve_database_url
+from storage.isolation import RETRY_DELAYS, IsolatedWrite, write_isolating
 from storage.repository import ArchiveRepository, BatchResult
+from storage.validation import InvalidItem
 
 log = logging.getLogger(__name__)
 
 STORE_ERRORS = "archive/store_errors"
 """Stats key: batches that could not be written (the run then fails)."""
+UNSTORED = "archive/unstored"
+"""Stats key: items left unwritten because the database failed (fetched again next run)."""
+STORE_RETRIES = "archive/store_retries"
+"""Stats key: writes retried after a transient database fault."""
 
 
 class StorePipeline:
     """Buffers items and writes each batch in one transaction through the repository.
 
     The write runs in a worker thread (``asyncio.to_thread``) so downloads go on meanwhile;
-    batches are serialized by a lock. An item is archived only when its batch commits, so a
-    crawl killed at any moment leaves no half-written article, and the next run fetches again
-    whatever was not committed."""
+    batches are serialized by a lock. An item is archived only when its batch (or the part of
+    it that holds it) commits, so a crawl killed at any moment leaves no half-written article,
+    and the next run fetches again whatever was not committed. An item that cannot be written
+    on its own is dropped with a counted reason; the rest of its batch is archived."""
 
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
@@ -37,6 +47,7 @@ class StorePipeline:
         self.batch_size = settings.getint("STORE_BATCH_SIZE", 200)
         self.flush_seconds = settings.getfloat("STORE_FLUSH_SECONDS", 10.0)
         self.run_id: int | None = settings.getint("ARCHIVE_RUN_ID") or None
+        self.retry_delays = [float(d) for d in settings.getlist("STORE_RETRY_DELAYS", RETRY_DELAYS)]
         self.items: list[dict[str, Any]] = []
         self.gone: list[int] = []
         self._lock = asyncio.Lock()
@@ -81,27 +92,62 @@ class StorePipeline:
             if not items and not gone:
                 return
             started = time.monotonic()
-            try:
-                result, marked = await asyncio.to_thread(self._write, items, gone)
-            except Exception:
-                log.exception("Could not store a batch of %d articles", len(items))
-                self._inc(STORE_ERRORS)
-                self._inc("archive/unstored", len(items))
-                return
+            stored, marked = await asyncio.to_thread(self._write, items, gone)
+            result = BatchResult()
+            for part in stored.results:
+                result.new += part.new
+                result.updated += part.updated
+                result.unchanged += part.unchanged
             self._inc("archive/new", len(result.new))
             self._inc("archive/updated", len(result.updated))
             self._inc("archive/unchanged", len(result.unchanged))
-            self._inc("archive/gone", len(marked))
+            gone_count = sum(len(part) for part in marked.results)
+            self._inc("archive/gone", gone_count)
+            for item, exc in stored.poison:
+                self._drop(item["article_id"], item.get("url") or "?", exc)
+            for article_id, exc in marked.poison:
+                self._drop(article_id, f"article {article_id}", exc, action="mark gone")
+            self._unstored(stored, "articles")
+            self._unstored(marked, "gone marks")
             log.debug(
                 "Stored %d articles (%d new, %d updated) and %d gone in %.3fs",
-                len(items), len(result.new), len(result.updated), len(marked),
+                len(items), len(result.new), len(result.updated), gone_count,
                 time.monotonic() - started,
             )  # fmt: skip
 
-    def _write(self, items: list[dict[str, Any]], gone: list[int]) -> tuple[BatchResult, list[int]]:
-        result = self.repo.store_articles(items, run_id=self.run_id) if items else BatchResult()
-        marked = self.repo.mark_gone(gone) if gone else []
-        return result, marked
+    def _write(
+        self, items: list[dict[str, Any]], gone: list[int]
+    ) -> tuple[IsolatedWrite[dict[str, Any], BatchResult], IsolatedWrite[int, list[int]]]:
+        """Both writes, each isolated (transactions of their own): articles, then gone marks."""
+        stored = write_isolating(
+            lambda part: self.repo.store_articles(part, run_id=self.run_id),
+            items,
+            delays=self.retry_delays,
+        )
+        marked = write_isolating(self.repo.mark_gone, gone, delays=self.retry_delays)
+        self._inc(STORE_RETRIES, stored.retries + marked.retries)
+        return stored, marked
+
+    def _drop(self, article_id: Any, url: str, exc: BaseException, action: str = "store") -> None:
+        """Count an item that cannot be written even alone (poison) in the run's drops."""
+        if isinstance(exc, InvalidItem):
+            reason, summary = exc.reason, exc.detail
+        else:
+            reason, summary = f"{action} failed {type(exc).__name__}", error_summary(exc)
+        count_drop(self.stats, reason, url, detail=f"article {article_id}: {summary}")
+
+    def _unstored(self, outcome: IsolatedWrite[Any, Any], what: str) -> None:
+        """Count what the database did not take: the run fails, the next one tries again."""
+        if not outcome.unstored:
+            return
+        log.error(
+            "Could not store %d %s: %s",
+            len(outcome.unstored), what, error_summary(outcome.error or Exception()),
+            exc_info=outcome.error,
+        )  # fmt: skip
+        self._inc(STORE_ERRORS)
+        if what == "articles":
+            self._inc(UNSTORED, len(outcome.unstored))
 
     def _inc(self, key: str, count: int = 1) -> None:
         if self.stats is not None and count:
