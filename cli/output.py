@@ -24,17 +24,34 @@ def _jsonable(value: Any) -> str:
     return value.isoformat() if isinstance(value, datetime | date) else str(value)
 
 
-def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """Columns padded to their widest cell; numbers right-aligned."""
+def print_table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    labels: int | None = None,
+    rule: bool = False,
+) -> None:
+    """Columns padded to their widest cell. The first ``labels`` columns are left-aligned and
+    the others right-aligned; by default a column is right-aligned when it holds only numbers.
+    ``rule`` draws a dashed line under the headers (the benchmarks' tables)."""
     cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in r] for r in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    numeric = [all(isinstance(r[i], int | float) for r in rows) for i in range(len(headers))]
-    for row in cells:
-        line = "  ".join(
-            cell.rjust(width) if right else cell.ljust(width)
-            for cell, width, right in zip(row, widths, numeric, strict=True)
-        )
-        print(line.rstrip())
+    if labels is None:
+        right = [all(isinstance(r[i], int | float) for r in rows) for i in range(len(headers))]
+    else:
+        right = [i >= labels for i in range(len(headers))]
+    lines = [_table_line(row, widths, right) for row in cells]
+    if rule:
+        lines.insert(1, "  ".join("-" * width for width in widths))
+    for line in lines:
+        print(line)
+
+
+def _table_line(row: Sequence[str], widths: Sequence[int], right: Sequence[bool]) -> str:
+    return "  ".join(
+        cell.rjust(width) if align_right else cell.ljust(width)
+        for cell, width, align_right in zip(row, widths, right, strict=True)
+    ).rstrip()
 
 
 @contextmanager

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 from crawler import site
 from crawler.urls import canonical_article_url
+from storage.clock import FIRST_DAY, LAST_DAY, WIB, today
+
+__all__ = ["WIB", "ArgumentError", "CrawlArguments", "parse_arguments", "today_wib"]
 
 MODES = ("latest", "backfill", "recheck", "urls")
-WIB = timezone(timedelta(hours=7), "WIB")
-"""The site's own time zone; a date argument names a day on the site's calendar."""
 
 KNOWN_ARGUMENTS = frozenset({"mode", "since", "until", "urls"})
 
@@ -54,16 +55,18 @@ class CrawlArguments:
         return [until - timedelta(days=n) for n in range((until - self.since).days + 1)]
 
 
-def today_wib() -> date:
-    """Today's date on the site's calendar."""
-    return datetime.now(WIB).date()
+today_wib = today
+"""Today's date on the site's calendar."""
 
 
 def _parse_date(name: str, value: str) -> date:
     try:
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value.strip())
     except ValueError:
         raise ArgumentError(f"{name}={value!r} is not a date (expected YYYY-MM-DD)") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ArgumentError(f"{name}={value!r} is outside {FIRST_DAY} .. {LAST_DAY}")
+    return day
 
 
 def parse_arguments(
