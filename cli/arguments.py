@@ -12,12 +12,13 @@ from datetime import date, datetime, timedelta
 from typing import NoReturn
 
 from cli.errors import CliError
+from crawler.arguments import MAX_ARTICLE_ID
 from storage.clock import FIRST_DAY, LAST_DAY, WIB, day_start
+
+__all__ = ["MAX_ARTICLE_ID", "SITE_ZONE", "article_id", "day", "day_window", "positive"]
 
 SITE_ZONE = WIB
 """Dates given on the command line name days on the site's calendar."""
-MAX_ARTICLE_ID = 2**63 - 1
-"""The largest id a SQLite INTEGER or a PostgreSQL bigint holds."""
 MAX_LIMIT = 100_000
 """The most rows a listing (``--limit``) returns."""
 _DIGITS = re.compile(r"[0-9]+")

@@ -58,18 +58,20 @@ def _table_line(row: Sequence[str], widths: Sequence[int], right: Sequence[bool]
 def open_output(target: str) -> Iterator[IO[str]]:
     """A UTF-8 text stream for ``target`` (``-``: stdout) that leaves newlines as written, so CSV
     line ends and the newlines inside quoted fields come out exactly as the writer made them."""
-    if target == "-":
-        sys.stdout.flush()
-        stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
-        try:
-            yield stream
-        finally:
-            stream.flush()
-            stream.detach()
-        return
+    name = "to standard output" if target == "-" else target
     try:
-        handle = Path(target).open("w", encoding="utf-8", newline="")  # noqa: SIM115 - closed below
-    except OSError as exc:
-        raise CliError(f"cannot write {target}: {exc.strerror}") from None
-    with handle:
-        yield handle
+        if target == "-":
+            sys.stdout.flush()
+            stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
+            try:
+                yield stream
+                stream.flush()
+            finally:
+                stream.detach()
+            return
+        with Path(target).open("w", encoding="utf-8", newline="") as handle:
+            yield handle
+    except BrokenPipeError:  # the reader stopped (`| head`): not an error, see cli.main
+        raise
+    except OSError as exc:  # a full disk, a folder, no permission...
+        raise CliError(f"cannot write {name}: {exc.strerror or exc}") from None

@@ -5,15 +5,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from urllib.parse import urlsplit
 
 from crawler import site
-from crawler.urls import canonical_article_url
+from crawler.urls import article_id_from_url, canonical_article_url
 from storage.clock import FIRST_DAY, LAST_DAY, WIB, today
 
 __all__ = ["WIB", "ArgumentError", "CrawlArguments", "parse_arguments", "today_wib"]
 
 MODES = ("latest", "backfill", "recheck", "urls")
 
+MAX_ARTICLE_ID = 2**63 - 1
+"""The largest id the archive's databases hold (SQLite INTEGER, PostgreSQL bigint)."""
 KNOWN_ARGUMENTS = frozenset({"mode", "since", "until", "urls"})
 
 
@@ -73,6 +76,7 @@ def parse_arguments(
     raw: Mapping[str, str], base_url: str = site.DEFAULT_BASE_URL
 ) -> CrawlArguments:
     """Check and convert raw spider arguments; raises :class:`ArgumentError` with one clear line."""
+    check_base_url(base_url)
     unknown = sorted(set(raw) - KNOWN_ARGUMENTS)
     if unknown:
         raise ArgumentError(
@@ -101,7 +105,18 @@ def parse_arguments(
     canonical = []
     for url in urls:
         found = canonical_article_url(url, base_url)
-        if found is None:
+        if found is None or (article_id_from_url(found) or 0) > MAX_ARTICLE_ID:
             raise ArgumentError(f"not a VIVA Militer article URL: {url}")
         canonical.append(found)
     return CrawlArguments(mode, since, until, tuple(dict.fromkeys(canonical)))
+
+
+def check_base_url(base_url: str) -> None:
+    """``VIVA_BASE_URL`` must be an ``http(s)://host[:port]`` root, else an argument error."""
+    try:
+        parts = urlsplit(base_url)
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:  # an unbalanced "[" or a port that is no number
+        parts, port_ok = None, False
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
+        raise ArgumentError(f"VIVA_BASE_URL {base_url!r} is not an http(s)://host root")
