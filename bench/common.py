@@ -43,7 +43,7 @@ FAST = {
     "STORE_FLUSH_SECONDS": "2",
     "LOGSTATS_INTERVAL": "600",
 }
-"""Politeness off, more requests in flight: the benchmark settings on top of the tests' ones."""
+"""More requests in flight on top of the shared fast settings (``sample_site.harness``)."""
 BACKENDS = ("sqlite", "postgresql")
 
 
