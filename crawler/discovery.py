@@ -4,13 +4,13 @@ Pure functions of a page's text; the spider decides what to fetch from what they
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from parsel import Selector
 from scrapy.utils.sitemap import Sitemap
 
 from crawler import site
-from crawler.urls import to_base_url
+from crawler.urls import page_number, to_base_url
 
 
 def sitemap_locations(body: bytes) -> tuple[str, list[str]]:
@@ -36,15 +36,9 @@ def listing_links(html: str, page_url: str) -> list[str]:
     return [urljoin(page_url, link.strip()) for link in links if link.strip()]
 
 
-def page_number(url: str) -> int:
-    """The ``?page=N`` of a listing URL (1 when absent or not a number)."""
-    values = parse_qs(urlsplit(url).query).get(site.PAGE_PARAM, [])
-    return int(values[0]) if values and values[0].isdigit() else 1
-
-
 def next_listing_page(html: str, page_url: str, base_url: str) -> str | None:
     """The link to page N+1 of the same listing, when the page has one."""
-    current_path, wanted = urlsplit(page_url).path, page_number(page_url) + 1
+    current_path, wanted = urlsplit(page_url).path, (page_number(page_url) or 1) + 1
     for href in Selector(text=html).css(site.PAGE_LINKS).getall():
         url = to_base_url(urljoin(page_url, href), base_url)
         if url and urlsplit(url).path == current_path and page_number(url) == wanted:
