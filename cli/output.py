@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from cli.errors import CliError
+from storage.clock import iso_timestamp
 
 
 def print_json(value: Any) -> None:
@@ -20,8 +21,11 @@ def print_json(value: Any) -> None:
 
 
 def _jsonable(value: Any) -> str:
-    """Timestamps as ISO 8601; anything else JSON lacks as its text."""
-    return value.isoformat() if isinstance(value, datetime | date) else str(value)
+    """Timestamps as ISO 8601 on the site's clock (WIB, with offset); anything else JSON lacks
+    as its text."""
+    if isinstance(value, datetime):
+        return iso_timestamp(value) or ""
+    return value.isoformat() if isinstance(value, date) else str(value)
 
 
 def print_table(
