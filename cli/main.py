@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError
 
 from cli import crawl, db, demo, export, reextract, runs, search, show, stats
 from cli.arguments import OneLineParser
@@ -89,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(exc), exc.exit_code)
     except SchemaTooNewError as exc:
         return _fail(str(exc), 1)
-    except OperationalError as exc:
+    except DatabaseError as exc:  # unreachable, refused, not a database file...
         return _fail(str(database_error(args.database_url, exc)), 1)
     except BrokenPipeError:  # `viva-archive export | head`: the reader had enough
         _discard_stdout()

@@ -38,6 +38,8 @@ CASES: list[tuple[str, list[str], int]] = [
     ("global", ["--database-url", "::::", "search", "pasukan"], 2),
     ("global", ["--database-url", "postgresql+psycopg://u:pw@127.0.0.1:1/x", "show", "1"], 1),
     ("global", ["--database-url", "sqlite:///{tmp}/missing.sqlite3", "export"], 1),
+    ("global", ["--database-url", "sqlite:///{readme}", "stats"], 1),
+    ("global", ["--database-url", "sqlite:///{tmp}", "runs"], 1),
     ("global", ["--verbose=yes", "stats"], 2),
     ("global", ["frobnicate"], 2),
     ("global", [], 2),
@@ -155,7 +157,11 @@ def run_in_process(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple
 
 
 def fill(argv: list[str], tmp_path: Path) -> list[str]:
-    return [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    """The case's arguments with ``{tmp}`` (an empty folder) and ``{readme}`` (a text file that
+    is no database) filled in."""
+    readme = tmp_path / "README.md"
+    readme.write_text("not a database\n", encoding="utf-8")
+    return [a.replace("{tmp}", str(tmp_path)).replace("{readme}", str(readme)) for a in argv]
 
 
 @pytest.mark.parametrize(
