@@ -44,7 +44,6 @@ EDITED, REMOVED = DEMO_FIRST_ID, DEMO_FIRST_ID + 4
 EDIT_SENTENCE = (
     "Pembaruan: pasukan perbatasan disiagakan setelah laporan terbaru diterima markas besar."
 )
-DEMO_SETTINGS = {"LOG_LEVEL": "INFO"}
 CRAWL_TIMEOUT_SECONDS = 300
 LATEST_SHOWN = 5
 
@@ -82,7 +81,7 @@ def crawl_sample(
     print(f"crawling the sample site: {label} ...", flush=True)
     with tempfile.TemporaryFile("w+", encoding="utf-8") as log:
         done = subprocess.run(
-            crawl_command(*arguments, settings=DEMO_SETTINGS),
+            crawl_command(*arguments),
             env=crawl_env(base_url, database_url, warc),
             stdout=log,
             stderr=log,
