@@ -288,7 +288,7 @@ def test_bad_environment_is_one_line(
 ) -> None:
     if "DATABASE_URL" not in env:
         command = ["--database-url", archive_url, *command]
-    done = viva(*command, env=env)
+    done = viva(*command, env={"VIVA_BASE_URL": "http://127.0.0.1:9", **env})  # never the site
     assert done.returncode == expected, done.stderr
     assert "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
