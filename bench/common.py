@@ -25,26 +25,25 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from cli.output import print_table
 from crawler.arguments import today_wib
 from sample_site.catalog import generated_articles
+from sample_site.harness import FAST_SETTINGS, crawl_command, crawl_env, fresh_database, last_run
+from sample_site.harness import serving as _serving
 from sample_site.render import ArticleSpec
 from sample_site.server import SampleSite
-from storage.engine import dispose_all
 from storage.models import CrawlRun
-from tests.crawling import crawl_command, crawl_env, last_run
-from tests.databases import postgres_schema_url, postgres_unavailable_reason
 
 PER_DAY = 40
 """Articles a day on the fixture site (``generated_articles``' default)."""
 FAST = {
-    "DOWNLOAD_DELAY": "0",
-    "AUTOTHROTTLE_ENABLED": "0",
+    **FAST_SETTINGS,
     "CONCURRENT_REQUESTS": "32",
     "CONCURRENT_REQUESTS_PER_DOMAIN": "32",
     "STORE_FLUSH_SECONDS": "2",
     "LOGSTATS_INTERVAL": "600",
 }
-"""Politeness off, more requests in flight: the benchmark settings on top of the tests' ones."""
+"""More requests in flight on top of the shared fast settings (``sample_site.harness``)."""
 BACKENDS = ("sqlite", "postgresql")
 
 
@@ -66,10 +65,7 @@ def fixture_site(articles: Sequence[ArticleSpec], **options: Any) -> Iterator[Sa
     """The sample site on loopback, every article page rendered beforehand (so the crawl's
     timing is not the site's), 20 rows per date-index page unless told otherwise."""
     options.setdefault("index_page_size", 20)
-    site = SampleSite(articles, today=today_wib(), **options)
-    for spec in articles:
-        site.article(spec.article_id, "all")
-    with site:
+    with _serving(articles, today_wib(), prerender=True, **options) as site:
         yield site
 
 
@@ -80,17 +76,11 @@ def fixture_site(articles: Sequence[ArticleSpec], **options: Any) -> Iterator[Sa
 def database(backend: str) -> Iterator[str]:
     """An empty archive database: a SQLite file in a temp dir, or a new PostgreSQL schema
     (on ``TEST_DATABASE_URL`` or the local default) dropped afterwards."""
-    if backend == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="viva-bench-") as folder:
-            yield f"sqlite:///{Path(folder) / 'archive.sqlite3'}"
-            dispose_all()
-        return
-    reason = postgres_unavailable_reason()
-    if reason:
-        raise SystemExit(reason)
-    with postgres_schema_url() as url:
-        yield url
-        dispose_all()
+    try:
+        with fresh_database(backend) as url:
+            yield url
+    except RuntimeError as exc:  # no PostgreSQL server
+        raise SystemExit(str(exc)) from None
 
 
 # -- crawls ---------------------------------------------------------------------------------
@@ -220,21 +210,9 @@ def mib(size: int) -> str:
     return f"{size / 2**20:.0f} MB"
 
 
-def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """A plain-text table, first column left-aligned, the others right-aligned."""
-    cells = [[str(h) for h in headers], *[[str(c) for c in row] for row in rows]]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-
-    def line(row: list[str]) -> str:
-        first, *rest = row
-        return "  ".join(
-            [first.ljust(widths[0]), *(c.rjust(w) for c, w in zip(rest, widths[1:], strict=True))]
-        )
-
-    print(line(cells[0]))
-    print("  ".join("-" * w for w in widths))
-    for row in cells[1:]:
-        print(line(row))
+def bench_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """A benchmark table: labels in the first column, figures right-aligned, a blank line after."""
+    print_table(headers, rows, labels=1, rule=True)
     print()
 
 
@@ -247,5 +225,5 @@ def report(
 ) -> None:
     """A benchmark's result: what was measured, the table, and the target with its verdict."""
     print(title)
-    print_table(headers, rows)
+    bench_table(headers, rows)
     print(f"target {target}: {verdict(ok)}")

@@ -25,13 +25,13 @@ sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from bench.common import (
     backfill_since,
+    bench_table,
     bulk_item,
     crawl,
     database,
     fixture_articles,
     fixture_site,
     mib,
-    print_table,
     report,
     run_measured,
 )
@@ -120,7 +120,7 @@ def main() -> None:
         headers = ["run", "articles", "seconds", "peak RSS", extra]
         ok = flat_and_under(rows)
         if ok is None:
-            print_table(headers, rows)
+            bench_table(headers, rows)
             continue
         title = f"{name}: peak RSS of the child process ({args.backend})"
         report(title, headers, rows, f"< 300 MB and flat (largest <= {FLAT}x smallest)", ok)

@@ -1,16 +1,27 @@
-"""Argument types and parser behaviour shared by the subcommands."""
+"""Argument types and parser behaviour shared by the subcommands.
+
+Every value is checked here, at parse time, against what the archive can hold: a bad one is a
+one-line error (exit 2) before any database is opened."""
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import NoReturn
 
 from cli.errors import CliError
+from crawler.arguments import MAX_ARTICLE_ID
+from storage.clock import FIRST_DAY, LAST_DAY, WIB, day_start
 
-SITE_ZONE = timezone(timedelta(hours=7), "WIB")
+__all__ = ["MAX_ARTICLE_ID", "SITE_ZONE", "article_id", "day", "day_window", "positive"]
+
+SITE_ZONE = WIB
 """Dates given on the command line name days on the site's calendar."""
+MAX_LIMIT = 100_000
+"""The most rows a listing (``--limit``) returns."""
+_DIGITS = re.compile(r"[0-9]+")
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -21,21 +32,38 @@ class OneLineParser(argparse.ArgumentParser):
 
 
 def day(value: str) -> date:
-    """``YYYY-MM-DD`` (argparse type)."""
+    """``YYYY-MM-DD`` between :data:`FIRST_DAY` and :data:`LAST_DAY` (argparse type)."""
     try:
-        return date.fromisoformat(value.strip())
+        parsed = date.fromisoformat(value.strip())
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date (expected YYYY-MM-DD)") from None
+    if not FIRST_DAY <= parsed <= LAST_DAY:
+        raise argparse.ArgumentTypeError(f"{value!r} is outside {FIRST_DAY} .. {LAST_DAY}")
+    return parsed
+
+
+def whole_number(value: str, low: int, high: int) -> int | None:
+    """``value`` as an int when it is plain ASCII digits within ``[low, high]``, else None."""
+    value = value.strip()
+    if not _DIGITS.fullmatch(value) or len(value) > len(str(high)):
+        return None
+    number = int(value)
+    return number if low <= number <= high else None
 
 
 def positive(value: str) -> int:
-    """A whole number ≥ 1 (argparse type)."""
-    try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number ≥ 1")
+    """A whole number from 1 to :data:`MAX_LIMIT` (argparse type)."""
+    number = whole_number(value, 1, MAX_LIMIT)
+    if number is None:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number from 1 to {MAX_LIMIT}")
+    return number
+
+
+def article_id(value: str) -> int:
+    """An article id: a whole number from 1 to 2⁶³−1 (argparse type)."""
+    number = whole_number(value, 1, MAX_ARTICLE_ID)
+    if number is None:
+        raise argparse.ArgumentTypeError(f"{value!r} is not an article id (1 to {MAX_ARTICLE_ID})")
     return number
 
 
@@ -43,12 +71,8 @@ def day_window(since: date | None, until: date | None) -> tuple[datetime | None,
     """``[since 00:00, the day after until 00:00)`` on the site's clock; open ends stay None."""
     if since and until and since > until:
         raise CliError(f"--since {since} is after --until {until}", exit_code=2)
-    start = datetime.combine(since, datetime.min.time(), SITE_ZONE) if since else None
-    end = (
-        datetime.combine(until + timedelta(days=1), datetime.min.time(), SITE_ZONE)
-        if until
-        else None
-    )
+    start = day_start(since) if since else None
+    end = day_start(until + timedelta(days=1)) if until else None
     return start, end
 
 

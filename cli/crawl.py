@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     from scrapy.crawler import CrawlerProcess  # Scrapy is heavy: only crawls pay for it
     from scrapy.utils.project import get_project_settings
 
-    from crawler.runner import run_crawl
+    from crawler.runner import check_archive_dir, run_crawl
 
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     settings = get_project_settings()
@@ -82,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         # Fail on bad arguments or an unusable database before Scrapy logs its banner.
         parse_arguments(raw, settings.get("VIVA_BASE_URL"))
+        check_archive_dir(settings)
         ensure_schema(args.database_url)
         code = run_crawl(CrawlerProcess(settings), raw)
     except ArgumentError as exc:

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+from alembic.util import CommandError
+
+from cli.errors import CliError
 from storage import migrate
 
 
@@ -22,7 +27,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def run_upgrade(args: argparse.Namespace) -> int:
-    migrate.upgrade(args.database_url, args.revision)
+    with known_revision(args.revision):
+        migrate.upgrade(args.database_url, args.revision)
     current, head = migrate.current_revision(args.database_url), migrate.head_revision()
     print(f"database at {current} (head {head})")
     return 0
@@ -36,6 +42,16 @@ def run_current(args: argparse.Namespace) -> int:
 
 
 def run_downgrade(args: argparse.Namespace) -> int:
-    migrate.downgrade(args.database_url, args.revision)
+    with known_revision(args.revision):
+        migrate.downgrade(args.database_url, args.revision)
     print(f"database at {migrate.current_revision(args.database_url) or 'base'}")
     return 0
+
+
+@contextmanager
+def known_revision(revision: str) -> Iterator[None]:
+    """Alembic's refusal of a revision it cannot reach, as a one-line argument error."""
+    try:
+        yield
+    except CommandError as exc:
+        raise CliError(f"cannot migrate to {revision!r}: {exc}", exit_code=2) from None

@@ -1,42 +1,49 @@
 """``viva-archive demo``: the whole pipeline on this machine, no network needed.
 
-Serves the sample site shipped with the package on a loopback port, crawls it into the
-configured archive (latest, then a backfill of its ten days; each crawl a child process because
-Scrapy's reactor cannot restart), then prints what was archived and how to explore it."""
+Serves the invented articles shipped with the package on a loopback port and crawls them into a
+demo archive of their own (``./data/demo/`` unless ``--database-url`` names another database):
+latest, then a backfill of the ten days, then an edit and a removal on the sample site and a
+recheck that records them. Each crawl is a child process (Scrapy's reactor cannot restart). The
+invented ids start at 900,000,001, far beyond VIVA's (about 1.9 million in 2026), and the
+default archive (``./data/archive.sqlite3`` or ``$DATABASE_URL``) is never opened."""
 
 from __future__ import annotations
 
 import argparse
-import os
 import shlex
+import shutil
 import subprocess
-import sys
 import tempfile
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from cli.arguments import SITE_ZONE
 from cli.errors import CliError
 from cli.output import print_table
 from sample_site.catalog import sample_articles
+from sample_site.harness import crawl_command, crawl_env
+from sample_site.render import ArticleSpec
 from sample_site.server import SampleSite
+from storage.clock import WIB, display_time
 from storage.config import mask_url
 from storage.export import ArchiveExport, export_query
 from storage.models import Article
 from storage.stats import ArchiveStats
 
+DEMO_FOLDER = Path("data") / "demo"
+"""The demo archive's home: its SQLite file and its WARC folder."""
+DEMO_DATABASE_URL = f"sqlite:///{DEMO_FOLDER / 'archive.sqlite3'}"
+DEMO_FIRST_ID = 900_000_001
+"""Invented ids: no real VIVA article will have them for decades."""
 SAMPLE_DAYS = 10
 """The sample site's articles span the ten days before now."""
-FAST_SETTINGS = {
-    "DOWNLOAD_DELAY": "0",
-    "AUTOTHROTTLE_ENABLED": "0",
-    "CONCURRENT_REQUESTS": "8",
-    "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
-    "ROBOTSTXT_OBEY": "1",
-}
-"""Politeness delays off: the demo site is local."""
+EDITED, REMOVED = DEMO_FIRST_ID, DEMO_FIRST_ID + 4
+"""The article the demo edits (a second revision) and the one it removes (``gone``)."""
+EDIT_SENTENCE = (
+    "Pembaruan: pasukan perbatasan disiagakan setelah laporan terbaru diterima markas besar."
+)
 CRAWL_TIMEOUT_SECONDS = 300
 LATEST_SHOWN = 5
 
@@ -45,46 +52,37 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     """Register ``demo``."""
     parser = subparsers.add_parser(
         "demo",
-        help="crawl the bundled sample site on loopback into the archive and show the result",
-        description="Serves invented VIVA Militer pages on 127.0.0.1, crawls them (latest, then "
-        f"a backfill of {SAMPLE_DAYS} days) into the configured database, and shows how to "
-        "explore what was archived. Needs no network.",
+        help="crawl the bundled sample site on loopback into a demo archive and show the result",
+        description="Serves invented VIVA Militer pages on 127.0.0.1 and crawls them (latest, "
+        f"a backfill of {SAMPLE_DAYS} days, then an edit and a removal found by a recheck) into "
+        f"its own archive, {DEMO_DATABASE_URL} (replaced on every run) unless --database-url is "
+        "given. The default archive is never touched. Needs no network.",
     )
     parser.set_defaults(handler=run)
 
 
-def crawl_command(spider_arguments: list[str]) -> list[str]:
-    """``python -m scrapy crawl viva_militer -a ... -s ...`` with the demo's fast settings."""
-    command = [sys.executable, "-m", "scrapy", "crawl", "viva_militer"]
-    for argument in spider_arguments:
-        command += ["-a", argument]
-    for name, value in FAST_SETTINGS.items():
-        command += ["-s", f"{name}={value}"]
-    return command
+def demo_archive(args: argparse.Namespace) -> tuple[str, Path]:
+    """The demo's database URL and WARC folder. Its own folder, emptied first, unless the user
+    named a database (then WARC files go beside a SQLite file, else to the demo folder)."""
+    if not args.explicit_database_url:
+        shutil.rmtree(DEMO_FOLDER, ignore_errors=True)
+        DEMO_FOLDER.mkdir(parents=True)
+        return DEMO_DATABASE_URL, DEMO_FOLDER / "warc"
+    parsed = make_url(args.database_url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        return args.database_url, Path(parsed.database).expanduser().parent / "warc"
+    return args.database_url, DEMO_FOLDER / "warc"
 
 
-def crawl_environment(base_url: str, database_url: str) -> dict[str, str]:
-    """The child's environment: the sample site as the VIVA root, the configured archive, and
-    raw pages (WARC) beside a SQLite archive unless ``ARCHIVE_DIR`` says otherwise."""
-    env = {
-        **os.environ,
-        "VIVA_BASE_URL": base_url,
-        "DATABASE_URL": database_url,
-        "SCRAPY_SETTINGS_MODULE": "crawler.settings",
-    }
-    parsed = make_url(database_url)
-    if "ARCHIVE_DIR" not in env and parsed.get_backend_name() == "sqlite" and parsed.database:
-        env["ARCHIVE_DIR"] = str(Path(parsed.database).expanduser().parent / "warc")
-    return env
-
-
-def crawl_sample(base_url: str, database_url: str, label: str, arguments: list[str]) -> None:
+def crawl_sample(
+    base_url: str, database_url: str, warc: Path, label: str, arguments: list[str]
+) -> None:
     """Run one crawl of the sample site to the end; a failure ends the demo with its reason."""
     print(f"crawling the sample site: {label} ...", flush=True)
     with tempfile.TemporaryFile("w+", encoding="utf-8") as log:
         done = subprocess.run(
-            crawl_command(arguments),
-            env=crawl_environment(base_url, database_url),
+            crawl_command(*arguments),
+            env=crawl_env(base_url, database_url, warc),
             stdout=log,
             stderr=log,
             timeout=CRAWL_TIMEOUT_SECONDS,
@@ -97,41 +95,73 @@ def crawl_sample(base_url: str, database_url: str, label: str, arguments: list[s
             raise CliError(f"the {label} crawl failed (exit {done.returncode}): {reason}")
 
 
+def edited(spec: ArticleSpec) -> ArticleSpec:
+    """The article after the newsroom's update: a new title and one more paragraph."""
+    first, *rest = spec.pages
+    return replace(spec, title=f"{spec.title} (Diperbarui)", pages=((*first, EDIT_SENTENCE), *rest))
+
+
 def run(args: argparse.Namespace) -> int:
-    url = args.database_url
-    now = datetime.now(SITE_ZONE).replace(microsecond=0)
+    url, warc = demo_archive(args)
+    now = display_now()
     since = (now - timedelta(days=SAMPLE_DAYS)).date().isoformat()
-    with SampleSite(sample_articles(now), today=now.date()) as site:
+    with SampleSite(sample_articles(now, first_id=DEMO_FIRST_ID), today=now.date()) as site:
         print(f"sample site: {len(site.articles)} invented articles at {site.base_url}")
-        print(f"archive: {mask_url(url)}")
-        crawl_sample(site.base_url, url, "latest articles", ["mode=latest"])
+        print(f"demo archive: {mask_url(url)}, raw pages (WARC) in {warc}/")
+        crawl_sample(site.base_url, url, warc, "latest articles", ["mode=latest"])
         crawl_sample(
-            site.base_url, url, f"backfill since {since}", ["mode=backfill", f"since={since}"]
+            site.base_url, url, warc, f"backfill since {since}", ["mode=backfill", f"since={since}"]
         )
-    print_summary(url, args)
+        site.add(edited(site.articles[EDITED]))
+        site.remove(REMOVED)
+        print(f"the site edits article {EDITED} and removes article {REMOVED}")
+        crawl_sample(
+            site.base_url, url, warc, "recheck of every archived article",
+            ["mode=recheck", f"since={since}"],
+        )  # fmt: skip
+    print_summary(url, warc, args)
     return 0
 
 
-def print_summary(url: str, args: argparse.Namespace) -> None:
-    """What the archive now holds, and the commands to explore it."""
+def display_now() -> datetime:
+    """Now on the site's clock, to the second."""
+    return datetime.now(WIB).replace(microsecond=0)
+
+
+def print_summary(url: str, warc: Path, args: argparse.Namespace) -> None:
+    """What the demo archive now holds, how to point the other commands at it, and examples."""
     stats = ArchiveStats(url).collect()
-    print(f"\narchived {stats['articles']} articles ({stats['revisions']} revisions):")
+    print(
+        f"\narchived {stats['articles']} articles ({stats['revisions']} revisions, "
+        f"{stats['gone']} gone):"
+    )
     print_table(("subchannel", "articles"), list(stats["by_subchannel"].items()))
     latest = export_query().order_by(None).order_by(Article.published_at.desc())
     newest = list(ArchiveExport(url).records(latest.limit(LATEST_SHOWN)))
-    print("\nlatest:")
+    print("\nlatest (times in WIB, the site's clock):")
     for record in newest:
-        print(f"  {record['article_id']}  {(record['published_at'] or '')[:16]}  {record['title']}")
-    prefix = "viva-archive"
-    if args.explicit_database_url:
-        prefix += f" --database-url {shlex.quote(mask_url(url))}"
-    example_id = newest[0]["article_id"] if newest else 1
+        print(
+            f"  {record['article_id']}  {display_time(record['published_at'])}  {record['title']}"
+        )
+    shown_url = mask_url(url) if args.explicit_database_url else url
+    prefix = f"viva-archive --database-url {shlex.quote(shown_url)}"
+    print(
+        "\nthis is a separate demo archive: the other commands use the default archive "
+        f"unless given --database-url {shlex.quote(shown_url)} (or DATABASE_URL={shown_url})"
+    )
     print("\nexplore it:")
-    for command, purpose in (
+    for command, purpose in example_commands(warc):
+        print(f"  {prefix} {command:<40} # {purpose}")
+
+
+def example_commands(warc: Path) -> list[tuple[str, str]]:
+    """Commands that all give output on the demo archive, with what each shows."""
+    return [
         ("stats", "articles by subchannel and month, last runs"),
-        ("runs", "the crawls just made"),
-        ("search pasukan", "full-text search, title matches first"),
-        (f"show {example_id} --revisions", "one article and its history"),
+        ("runs", "the three crawls just made"),
+        ('search "pasukan perbatasan"', "full-text search (finds the edited article)"),
+        (f"show {EDITED} --revisions --diff", "the edit: two revisions and their diff"),
+        (f"show {REMOVED}", "an article the site removed: status gone"),
         ("export --format csv -o militer.csv", "everything as CSV (or --format jsonl)"),
-    ):
-        print(f"  {prefix} {command:<36} # {purpose}")
+        (f"reextract --dry-run --archive-dir {shlex.quote(str(warc))}", "re-read the raw pages"),
+    ]

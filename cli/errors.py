@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError
 
 from storage.config import database_problem
 
@@ -15,6 +15,6 @@ class CliError(Exception):
         self.exit_code = exit_code
 
 
-def database_error(url: str, exc: OperationalError) -> CliError:
+def database_error(url: str, exc: DatabaseError) -> CliError:
     """A one-line message naming the database (password masked) and the driver's reason."""
     return CliError(database_problem(url, exc))

@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError
 
 from cli import crawl, db, demo, export, reextract, runs, search, show, stats
 from cli.arguments import OneLineParser
@@ -80,20 +80,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.explicit_database_url = args.database_url is not None
     try:
         args.database_url = resolve_database_url(args.database_url)
-        return int(args.handler(args))
+        code = int(args.handler(args))
+        sys.stdout.flush()  # an output error (a full disk) surfaces here, not at exit
+        return code
     except ConfigError as exc:
         return _fail(str(exc), 2)
     except CliError as exc:
         return _fail(str(exc), exc.exit_code)
     except SchemaTooNewError as exc:
         return _fail(str(exc), 1)
-    except OperationalError as exc:
+    except DatabaseError as exc:  # unreachable, refused, not a database file...
         return _fail(str(database_error(args.database_url, exc)), 1)
     except BrokenPipeError:  # `viva-archive export | head`: the reader had enough
-        sys.stderr.close()
+        _discard_stdout()
         return 0
+    except OSError as exc:  # e.g. stdout on a full disk, an unreadable WARC folder
+        _discard_stdout()
+        where = f": {exc.filename}" if exc.filename else ""
+        return _fail(f"{exc.strerror or exc}{where}", 1)
     except KeyboardInterrupt:
         return _fail("interrupted", 130)
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null so that Python's final flush of what could not be written
+    does not print a second error at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a real file (tests capture it)
+        pass
 
 
 def _fail(message: str, code: int) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from cli.archive import open_archive
-from cli.arguments import day, day_window
+from cli.arguments import article_id, day, day_window
 from cli.output import print_json, print_table
 from crawler.reextract import ReextractReport, reextract
 from crawler.warc import archive_dir
@@ -27,7 +27,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     parser.add_argument(
         "--article",
-        type=int,
+        type=article_id,
         action="append",
         dest="article_ids",
         metavar="ID",

@@ -8,11 +8,12 @@ from typing import Any
 from cli.archive import open_archive
 from cli.arguments import positive
 from cli.output import print_json, print_table
+from storage.clock import display_time, iso_timestamp
 from storage.models import CrawlRun
 from storage.runs import COUNTER_COLUMNS, RunJournal
 
 TABLE_COUNTERS = ("requests", "articles_new", "articles_updated", "articles_gone")
-TABLE_HEADERS = ("id", "mode", "status", "started (UTC)", "seconds", "requests", "new",
+TABLE_HEADERS = ("id", "mode", "status", "started", "seconds", "requests", "new",
                  "updated", "gone", "dropped", "errors")  # fmt: skip
 
 
@@ -33,8 +34,8 @@ def run_record(run: CrawlRun) -> dict[str, Any]:
         "arguments": run.arguments,
         "status": run.status,
         "finish_reason": run.finish_reason,
-        "started_at": run.started_at.isoformat(),
-        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "started_at": iso_timestamp(run.started_at),
+        "finished_at": iso_timestamp(run.finished_at),
         "duration_seconds": round(seconds, 1) if seconds is not None else None,
         "counters": {name: getattr(run, name) for name in COUNTER_COLUMNS},
         "dropped_reasons": run.dropped_reasons,
@@ -55,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
             r["id"],
             r["mode"],
             r["status"],
-            r["started_at"][:19].replace("T", " "),
+            display_time(r["started_at"]),
             r["duration_seconds"],
             *(r["counters"][name] for name in TABLE_COUNTERS),
             r["counters"]["articles_dropped"],

@@ -9,6 +9,7 @@ from cli.archive import open_archive
 from cli.arguments import positive, stdout_is_terminal
 from cli.errors import CliError
 from cli.output import print_json
+from storage.clock import display_time
 from storage.search import ArchiveSearch, search_words
 
 BOLD, PLAIN = "\033[1m", "\033[0m"
@@ -42,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     if not hits:
         print(f"no article matches {args.query!r}")
     for rank, hit in enumerate(hits, 1):
-        when = hit.published_at.date().isoformat() if hit.published_at else "undated"
+        when = display_time(hit.published_at) if hit.published_at else "undated"
         gone = " (gone)" if hit.status == "gone" else ""
         print(f"{rank:>2}. [{hit.article_id}] {hit.title}{gone}")
         print(f"    {when} · {hit.subchannel or '-'} · {hit.url}")

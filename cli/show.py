@@ -10,13 +10,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from cli.archive import open_archive
+from cli.arguments import MAX_ARTICLE_ID, whole_number
 from cli.errors import CliError
 from cli.output import print_json
 from crawler.site import ARTICLE_PATH_RE
+from storage.clock import display_time
 from storage.history import ArticleHistory, Revision
 
 SUMMARY_FIELDS = ("url", "subchannel", "published_at", "authors", "tags", "status",
                   "first_seen_at", "last_checked_at", "revision_count")  # fmt: skip
+TIME_FIELDS = frozenset({"published_at", "first_seen_at", "last_checked_at"})
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -34,12 +37,16 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def article_id_from(reference: str) -> int:
     """The id named by digits or by any URL of the article (host, AMP and query do not matter)."""
     reference = reference.strip()
-    if reference.isdigit():
-        return int(reference)
-    match = ARTICLE_PATH_RE.match(urlsplit(reference).path)
-    if match is None:
+    number = whole_number(reference, 1, MAX_ARTICLE_ID)
+    if number is None:
+        try:
+            match = ARTICLE_PATH_RE.match(urlsplit(reference).path)
+        except ValueError:  # not even a URL (an unbalanced "[" in the host...)
+            match = None
+        number = whole_number(match["id"], 1, MAX_ARTICLE_ID) if match else None
+    if number is None:
         raise CliError(f"{reference!r} is neither an article id nor an article URL", exit_code=2)
-    return int(match["id"])
+    return number
 
 
 def revision_text(revision: Revision) -> list[str]:
@@ -54,8 +61,8 @@ def revision_diffs(revisions: Sequence[Revision]) -> list[str]:
         lines = difflib.unified_diff(
             revision_text(old),
             revision_text(new),
-            fromfile=f"revision {old.revision} ({old.captured_at})",
-            tofile=f"revision {new.revision} ({new.captured_at})",
+            fromfile=f"revision {old.revision} ({display_time(old.captured_at)})",
+            tofile=f"revision {new.revision} ({display_time(new.captured_at)})",
             lineterm="",
         )
         diffs.append("\n".join(lines))
@@ -69,30 +76,36 @@ def run(args: argparse.Namespace) -> int:
     if record is None:
         raise CliError(f"article {article_id} is not in the archive")
     revisions = history.revisions(article_id) if args.revisions or args.diff else []
+    capture = history.capture(article_id)
     if args.json:
-        output: dict[str, Any] = dict(record)
+        output: dict[str, Any] = {**record, "capture": capture}
         if args.revisions:
             output["revisions"] = [revision.summary() for revision in revisions]
         if args.diff:
             output["diffs"] = revision_diffs(revisions)
         print_json(output)
         return 0
-    print_article(record)
+    print_article(record, capture)
     if args.revisions:
         print(f"\nrevisions ({len(revisions)}):")
         for r in revisions:
-            hash_prefix = r.content_hash[:12]
-            print(f"  {r.revision:>3}  {r.captured_at}  {r.source:<9} {hash_prefix}  {r.title}")
+            when, hash_prefix = display_time(r.captured_at), r.content_hash[:12]
+            print(f"  {r.revision:>3}  {when}  {r.source:<9} {hash_prefix}  {r.title}")
     if args.diff:
         diffs = revision_diffs(revisions)
         print("\n" + ("\n\n".join(diffs) if diffs else "only one revision: nothing to compare"))
     return 0
 
 
-def print_article(record: dict[str, Any]) -> None:
-    """Title, the bookkeeping fields one per line, then the body."""
+def print_article(record: dict[str, Any], capture: dict[str, Any] | None) -> None:
+    """Title, the bookkeeping fields one per line (times in WIB), the archived capture's URL
+    (the one to open in a replay tool), then the body."""
     print(f"[{record['article_id']}] {record['title']}")
     for name in SUMMARY_FIELDS:
         value = record[name]
+        if name in TIME_FIELDS:
+            value = display_time(value, seconds=True)
         print(f"  {name}: {', '.join(value) if isinstance(value, list) else value}")
+    if capture:
+        print(f"  archived capture: {capture['uri']} ({display_time(capture['fetched_at'])})")
     print(f"\n{record['body']}")

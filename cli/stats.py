@@ -7,6 +7,7 @@ from typing import Any
 
 from cli.archive import open_archive
 from cli.output import print_json, print_table
+from storage.clock import display_time
 from storage.stats import ArchiveStats
 
 MONTHS_SHOWN = 12
@@ -41,7 +42,11 @@ def print_text(stats: dict[str, Any]) -> None:
     last = stats["last_successful_run"]
     print(
         "last successful run: "
-        + (f"#{last['id']} {last['mode']}, finished {last['finished_at']}" if last else "none")
+        + (
+            f"#{last['id']} {last['mode']}, finished {display_time(last['finished_at'])}"
+            if last
+            else "none"
+        )
     )
     print("\nby subchannel:")
     print_table(("subchannel", "articles"), list(stats["by_subchannel"].items()))

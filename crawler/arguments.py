@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
+from urllib.parse import urlsplit
 
 from crawler import site
-from crawler.urls import canonical_article_url
+from crawler.urls import article_id_from_url, canonical_article_url
+from storage.clock import FIRST_DAY, LAST_DAY, WIB, today
+
+__all__ = ["WIB", "ArgumentError", "CrawlArguments", "parse_arguments", "today_wib"]
 
 MODES = ("latest", "backfill", "recheck", "urls")
-WIB = timezone(timedelta(hours=7), "WIB")
-"""The site's own time zone; a date argument names a day on the site's calendar."""
 
+MAX_ARTICLE_ID = 2**63 - 1
+"""The largest id the archive's databases hold (SQLite INTEGER, PostgreSQL bigint)."""
 KNOWN_ARGUMENTS = frozenset({"mode", "since", "until", "urls"})
 
 
@@ -54,22 +58,25 @@ class CrawlArguments:
         return [until - timedelta(days=n) for n in range((until - self.since).days + 1)]
 
 
-def today_wib() -> date:
-    """Today's date on the site's calendar."""
-    return datetime.now(WIB).date()
+today_wib = today
+"""Today's date on the site's calendar."""
 
 
 def _parse_date(name: str, value: str) -> date:
     try:
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value.strip())
     except ValueError:
         raise ArgumentError(f"{name}={value!r} is not a date (expected YYYY-MM-DD)") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ArgumentError(f"{name}={value!r} is outside {FIRST_DAY} .. {LAST_DAY}")
+    return day
 
 
 def parse_arguments(
     raw: Mapping[str, str], base_url: str = site.DEFAULT_BASE_URL
 ) -> CrawlArguments:
     """Check and convert raw spider arguments; raises :class:`ArgumentError` with one clear line."""
+    check_base_url(base_url)
     unknown = sorted(set(raw) - KNOWN_ARGUMENTS)
     if unknown:
         raise ArgumentError(
@@ -98,7 +105,18 @@ def parse_arguments(
     canonical = []
     for url in urls:
         found = canonical_article_url(url, base_url)
-        if found is None:
+        if found is None or (article_id_from_url(found) or 0) > MAX_ARTICLE_ID:
             raise ArgumentError(f"not a VIVA Militer article URL: {url}")
         canonical.append(found)
     return CrawlArguments(mode, since, until, tuple(dict.fromkeys(canonical)))
+
+
+def check_base_url(base_url: str) -> None:
+    """``VIVA_BASE_URL`` must be an ``http(s)://host[:port]`` root, else an argument error."""
+    try:
+        parts = urlsplit(base_url)
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:  # an unbalanced "[" or a port that is no number
+        parts, port_ok = None, False
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
+        raise ArgumentError(f"VIVA_BASE_URL {base_url!r} is not an http(s)://host root")

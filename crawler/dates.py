@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, timedelta, timezone
 
-WIB = timezone(timedelta(hours=7), "WIB")
-"""Western Indonesia Time, the site's default zone."""
+from storage.clock import WIB
+
+__all__ = ["WIB", "format_datetime", "parse_indonesian_datetime", "parse_iso_datetime"]
 
 ZONES: dict[str, timezone] = {
     "wib": WIB,

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from parsel import Selector
 from scrapy.utils.sitemap import Sitemap
 
 from crawler import site
-from crawler.urls import RejectedUrl, article_link, to_base_url
+from crawler.urls import RejectedUrl, article_link, page_number, to_base_url
 
 
 def sitemap_locations(body: bytes) -> tuple[str, list[str]]:
@@ -63,15 +63,9 @@ def article_links(urls: Iterable[str], base_url: str) -> ArticleLinks:
     return found
 
 
-def page_number(url: str) -> int:
-    """The ``?page=N`` of a listing URL (1 when absent or not a number)."""
-    values = parse_qs(urlsplit(url).query).get(site.PAGE_PARAM, [])
-    return int(values[0]) if values and values[0].isascii() and values[0].isdigit() else 1
-
-
 def next_listing_page(html: str, page_url: str, base_url: str) -> str | None:
     """The link to page N+1 of the same listing, when the page has one."""
-    current_path, wanted = urlsplit(page_url).path, page_number(page_url) + 1
+    current_path, wanted = urlsplit(page_url).path, (page_number(page_url) or 1) + 1
     for href in Selector(text=html).css(site.PAGE_LINKS).getall():
         joined = _join(page_url, href)
         url = to_base_url(joined, base_url) if joined else None

@@ -17,12 +17,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from scrapy.crawler import Crawler, CrawlerProcess
+from scrapy.settings import BaseSettings
 from scrapy.utils.defer import deferred_from_coro
 from sqlalchemy.exc import OperationalError
 
-from crawler.arguments import parse_arguments
+from crawler.arguments import ArgumentError, parse_arguments
 from crawler.lockwatch import LOST_LOCK, LockWatcher
 from crawler.outcome import EXIT_ALREADY_RUNNING, EXIT_FAILED, Outcome, outcome_from_stats
+from crawler.warc.location import writable_archive_dir
 from storage.config import database_problem, mask_url, resolve_database_url
 from storage.locks import LockBusyError, NamedLock
 from storage.migrate import SchemaTooNewError, ensure_schema
@@ -53,6 +55,18 @@ def acquire_soon(lock: NamedLock, patience: float = LOCK_PATIENCE_SECONDS) -> No
             time.sleep(0.25)
 
 
+def check_archive_dir(settings: BaseSettings) -> None:
+    """Refuse (:class:`ArgumentError`) a WARC folder that cannot be created or written, before
+    the crawl starts, instead of an error per archived page."""
+    if not settings.getbool("WARC_ENABLED", True):
+        return
+    try:
+        writable_archive_dir(settings.get("ARCHIVE_DIR"))
+    except OSError as exc:
+        where = exc.filename or settings.get("ARCHIVE_DIR")
+        raise ArgumentError(f"ARCHIVE_DIR {where}: {exc.strerror or exc}") from None
+
+
 def run_crawl(process: CrawlerProcess, raw_arguments: Mapping[str, str]) -> int:
     """Crawl once in this process (the reactor cannot restart: one call per process).
 
@@ -60,6 +74,7 @@ def run_crawl(process: CrawlerProcess, raw_arguments: Mapping[str, str]) -> int:
     arguments are bad; returns the exit code otherwise."""
     settings = process.settings
     arguments = parse_arguments(raw_arguments, settings.get("VIVA_BASE_URL"))
+    check_archive_dir(settings)
     url = resolve_database_url(settings.get("DATABASE_URL"))
     try:
         ensure_schema(url)

@@ -118,3 +118,8 @@ WARC_MAX_BYTES = 1024**3
 LOG_LEVEL = "INFO"
 LOG_FORMATTER = "crawler.logformatter.ArchiveLogFormatter"
 FEED_EXPORT_ENCODING = "utf-8"
+
+# --- logging ---------------------------------------------------------------------------------
+EXTENSIONS = {"crawler.quiet.FailureDigest": 0}
+QUIET_FAILURES = True
+"""An unreachable site: one log line per kind of download failure, no tracebacks (``quiet.py``)."""

@@ -2,7 +2,7 @@
 
 A change of the site's markup or URL scheme must be a one-file fix: nothing else in the project
 hard-codes a host, a path shape, a CSS class or an XPath. Each constant carries the confidence
-tag from ``/work/shared/SITE.md``: [live] seen working in 2025-2026, [code] used by public
+tag from the project's site notes: [live] seen working in 2025-2026, [code] used by public
 scrapers (may be stale), [text] seen in stored page text, [guess] by analogy only.
 """
 

@@ -177,3 +177,12 @@ def to_base_url(url: str, base_url: str) -> str | None:
     if tracking:
         rebuilt = url_query_cleaner(rebuilt, tracking, remove=True, unique=False)
     return canonicalize_url(rebuilt)
+
+
+def page_number(url: str) -> int | None:
+    """N of ``?page=N`` in ``url`` (a listing's or an article's page), else None (``all`` and
+    garbage included)."""
+    for name, value in parse_qsl(urlsplit(url).query):
+        if name == site.PAGE_PARAM and value.isascii() and value.isdigit():
+            return int(value)
+    return None

@@ -9,6 +9,8 @@ from apscheduler.triggers.cron import CronTrigger
 
 _DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$", re.IGNORECASE)
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+MAX_DURATION = timedelta(days=3650)
+"""Longer than any sensible interval, short enough for every clock computation."""
 
 
 class ScheduleError(ValueError):
@@ -18,9 +20,12 @@ class ScheduleError(ValueError):
 def parse_duration(value: str, option: str) -> timedelta:
     """``30s`` / ``15m`` / ``1h`` / ``2d`` as a positive timedelta."""
     match = _DURATION_RE.match(value or "")
-    if not match or float(match[1]) <= 0:
-        raise ScheduleError(f"{option} {value!r} is not a duration like 30s, 15m, 1h or 2d")
-    return timedelta(seconds=float(match[1]) * _UNITS[match[2].lower()])
+    seconds = float(match[1]) * _UNITS[match[2].lower()] if match else 0.0
+    if not 0 < seconds <= MAX_DURATION.total_seconds():
+        raise ScheduleError(
+            f"{option} {value!r} is not a duration like 30s, 15m, 1h or 2d (at most 3650d)"
+        )
+    return timedelta(seconds=seconds)
 
 
 def parse_cron(value: str, option: str, timezone: tzinfo) -> CronTrigger:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,6 +14,9 @@ from crawler.arguments import WIB
 from scheduling.durations import ScheduleError, parse_cron, parse_duration
 from scheduling.health import HealthPolicy
 from scheduling.jobs import JOB_NAMES, JobSpec, backfill_window, fixed
+
+MAX_BACKFILL_DAYS = 3650
+"""A nightly backfill covers at most ten years."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,9 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _number(value: str, option: str, kind: type[int] | type[float]) -> float:
     try:
-        return kind(value)
+        number = kind(value)
     except ValueError:
-        raise ScheduleError(f"{option} {value!r} is not a number") from None
+        number = math.nan
+    if not math.isfinite(number):
+        raise ScheduleError(f"{option} {value!r} is not a number")
+    return number
 
 
 def _interval(value: str, option: str) -> IntervalTrigger:
@@ -92,8 +99,10 @@ def config_from(argv: Sequence[str] | None) -> DaemonConfig:
     if unknown or not names:
         raise ScheduleError(f"--jobs {args.jobs!r}: choose from {', '.join(JOB_NAMES)}")
     backfill_days = int(_number(args.backfill_days, "--backfill-days", int))
-    if backfill_days < 1:
-        raise ScheduleError(f"--backfill-days {backfill_days}: must be at least 1")
+    if not 1 <= backfill_days <= MAX_BACKFILL_DAYS:
+        raise ScheduleError(
+            f"--backfill-days {backfill_days}: must be from 1 to {MAX_BACKFILL_DAYS}"
+        )
     for setting in args.settings:
         if "=" not in setting:
             raise ScheduleError(f"-s {setting!r}: expected NAME=VALUE")

@@ -6,8 +6,8 @@ import os
 import re
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 DEFAULT_SQLITE_PATH = Path("data") / "archive.sqlite3"
 """The embedded default: a SQLite file under ``./data/`` (created when first used)."""
@@ -31,10 +31,7 @@ def resolve_database_url(setting: str | None = None) -> str:
     """The database URL: an explicit setting (``-s DATABASE_URL=``), then the environment, then
     the SQLite default. The SQLite file's folder is created so a fresh machine just works."""
     url = setting or os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}"
-    try:
-        parsed = make_url(url)
-    except ArgumentError as exc:
-        raise ConfigError(f"DATABASE_URL is not a database URL: {mask_url(url)}") from exc
+    parsed = checked_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     return url
@@ -46,12 +43,35 @@ def mask_secrets(text: str) -> str:
     return SECRET_PARAMETER.sub(r"\1***", URL_PASSWORD.sub(r"\1***@", text))
 
 
+SUPPORTED_BACKENDS = ("postgresql", "sqlite")
+
+
+def checked_url(url: str) -> URL:
+    """``url`` parsed, for a supported database whose driver is installed; anything else is a
+    :class:`ConfigError` (a malformed host or port, an unknown scheme, a missing driver)."""
+    try:
+        parsed = make_url(url)
+        _ = parsed.port  # a port that is not a number fails only when read
+        dialect = parsed.get_dialect()
+    except (ArgumentError, ValueError, NoSuchModuleError):
+        raise ConfigError(f"not a database URL: {mask_url(url)}") from None
+    if parsed.get_backend_name() not in SUPPORTED_BACKENDS:
+        raise ConfigError(
+            f"{mask_url(url)}: the archive runs on {' or '.join(SUPPORTED_BACKENDS)} only"
+        )
+    try:
+        dialect.import_dbapi()
+    except ImportError as exc:
+        raise ConfigError(f"{mask_url(url)}: driver not installed ({exc})") from None
+    return parsed
+
+
 def mask_url(url: str) -> str:
     """The URL with its password and secret query parameters replaced by ``***``, for logs and
     error messages."""
     try:
         rendered = make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         rendered = url  # not parseable as a URL: the patterns still find what to hide
     return mask_secrets(rendered)
 

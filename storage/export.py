@@ -6,17 +6,15 @@ of any size runs in constant memory."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.clock import iso_timestamp
 from storage.engine import get_session_factory
 from storage.models import Article
-
-SITE_ZONE = timezone(timedelta(hours=7), "WIB")
-"""Publication times are given on the site's clock, as the crawler's items give them."""
 
 STREAM_BATCH = 1000
 """Rows fetched per round trip while streaming."""
@@ -31,15 +29,8 @@ ARCHIVE_FIELDS = ("first_seen_at", "last_checked_at", "revision_count", "status"
 """What the archive knows beyond the item."""
 EXPORT_FIELDS = ITEM_FIELDS + ARCHIVE_FIELDS
 
-_SITE_CLOCK_FIELDS = frozenset({"published_at", "modified_at"})
 ARTICLE_COLUMNS = list(Article.__table__.columns)
 """Every ``articles`` column: an export record is built from all of them."""
-
-
-def _timestamp(value: datetime | None, name: str) -> str | None:
-    if value is None:
-        return None
-    return (value.astimezone(SITE_ZONE) if name in _SITE_CLOCK_FIELDS else value).isoformat()
 
 
 def article_record(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -51,7 +42,7 @@ def article_record(row: Mapping[str, Any]) -> dict[str, Any]:
             caption, credit = row["lead_image_caption"], row["lead_image_credit"]
             record[name] = {"url": url, "caption": caption, "credit": credit} if url else None
         elif name.endswith("_at"):
-            record[name] = _timestamp(row[name], name)
+            record[name] = iso_timestamp(row[name])  # every time on the site's clock
         else:
             record[name] = row[name]
     return record

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.clock import iso_timestamp
 from storage.engine import get_session_factory
 from storage.export import ARTICLE_COLUMNS, article_record
 from storage.models import Article, ArticleRevision
@@ -63,7 +64,7 @@ class ArticleHistory:
             return [
                 Revision(
                     revision=r.revision,
-                    captured_at=r.captured_at.isoformat(),
+                    captured_at=iso_timestamp(r.captured_at) or "",
                     source=r.source,
                     content_hash=r.content_hash,
                     title=r.title,
@@ -73,3 +74,23 @@ class ArticleHistory:
                 )
                 for r in session.scalars(stmt)
             ]
+
+    def capture(self, article_id: int) -> dict[str, Any] | None:
+        """The newest raw capture of an article as kept in the WARC files: its target URI
+        (what a replay tool such as pywb looks up, e.g. the ``?page=all`` copy), the file and
+        when it was fetched; None when no revision recorded one (WARC writing was off)."""
+        stmt = (
+            select(ArticleRevision.warc_records, ArticleRevision.fetched_at)
+            .where(ArticleRevision.article_id == article_id)
+            .order_by(ArticleRevision.revision.desc())
+        )
+        with self.sessions() as session:
+            for records, fetched_at in session.execute(stmt):
+                if records:
+                    first = records[0]
+                    return {
+                        "uri": first["uri"],
+                        "file": first["file"],
+                        "fetched_at": iso_timestamp(fetched_at),
+                    }
+        return None

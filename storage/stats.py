@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.clock import WIB, iso_timestamp
 from storage.engine import get_session_factory
 from storage.models import Article, ArticleRevision, CrawlRun
 
@@ -15,16 +17,18 @@ RECENT_RUNS = 10
 """How many of the latest runs the extraction-warning summary covers."""
 WARNING_STAT_PREFIX = "extract/"
 """Crawl stats keys counting extraction warnings (``extract/<kind>/<field>``)."""
-SITE_UTC_OFFSET_HOURS = 7
-"""Months are counted on the site's calendar (WIB)."""
+SITE_UTC_OFFSET: timedelta = WIB.utcoffset(None)
+"""Months are counted on the site's calendar (WIB: a fixed offset, no daylight saving)."""
 
 
 def _publication_month(dialect: str) -> ColumnElement[str]:
     """``YYYY-MM`` of ``published_at`` on the site's calendar, in the dialect's SQL."""
     if dialect == "postgresql":
-        local = func.timezone(f"+{SITE_UTC_OFFSET_HOURS}:00", Article.published_at)
+        # Not timezone('+7:00', ...): PostgreSQL reads a bare offset POSIX-style (west positive).
+        local = func.timezone("UTC", Article.published_at) + SITE_UTC_OFFSET
         return func.to_char(local, "YYYY-MM")
-    return func.strftime("%Y-%m", Article.published_at, f"+{SITE_UTC_OFFSET_HOURS} hours")
+    seconds = int(SITE_UTC_OFFSET.total_seconds())
+    return func.strftime("%Y-%m", Article.published_at, f"{seconds:+d} seconds")
 
 
 class ArchiveStats:
@@ -81,8 +85,8 @@ class ArchiveStats:
             else {
                 "id": last_ok.id,
                 "mode": last_ok.mode,
-                "started_at": last_ok.started_at.isoformat(),
-                "finished_at": last_ok.finished_at.isoformat() if last_ok.finished_at else None,
+                "started_at": iso_timestamp(last_ok.started_at),
+                "finished_at": iso_timestamp(last_ok.finished_at),
             },
             "extraction_warnings": {
                 "runs": len(runs),

@@ -1,43 +1,15 @@
-"""Test databases: a fresh SQLite file, or a throw-away schema on the PostgreSQL server."""
+"""Test databases: a fresh SQLite file, or a throw-away schema on the PostgreSQL server (the
+helpers live in :mod:`sample_site.harness`; the skip-or-fail rule is the tests' own)."""
 
 from __future__ import annotations
 
-import functools
 import os
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
-import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
-from storage.config import error_summary, mask_url
+from sample_site.harness import postgres_base_url, postgres_schema_url, postgres_unavailable_reason
 
-DEFAULT_TEST_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
-
-def postgres_base_url() -> str:
-    """The server the PostgreSQL tests use: ``TEST_DATABASE_URL`` or the local default."""
-    return os.environ.get("TEST_DATABASE_URL") or DEFAULT_TEST_POSTGRES
-
-
-@functools.cache
-def postgres_unavailable_reason() -> str | None:
-    """Why the PostgreSQL tests cannot run here, or None when the server answers."""
-    url = postgres_base_url()
-    engine = sa.create_engine(url, connect_args={"connect_timeout": 3})
-    try:
-        with engine.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-    except Exception as exc:  # any failure means: no usable server
-        return (
-            f"PostgreSQL not reachable at {mask_url(url)} ({error_summary(exc)}); "
-            "set TEST_DATABASE_URL to run the PostgreSQL tests"
-        )
-    finally:
-        engine.dispose()
-    return None
+__all__ = ["postgres_base_url", "postgres_schema_url", "postgres_unavailable_reason"]
 
 
 def skip_without_postgres() -> None:
@@ -48,20 +20,3 @@ def skip_without_postgres() -> None:
         if os.environ.get("REQUIRE_POSTGRES") == "1":
             pytest.fail(reason)
         pytest.skip(reason)
-
-
-@contextmanager
-def postgres_schema_url() -> Iterator[str]:
-    """A URL whose connections live in a new, empty schema, dropped afterwards."""
-    base = postgres_base_url()
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()

@@ -1,9 +1,8 @@
 """``viva-archive`` failures a user can cause: one line, a fixed exit code, no traceback, no
-password; and the offline demo end to end."""
+password."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -80,23 +79,6 @@ def test_missing_archive_is_not_created(tmp_path: Path) -> None:
     database = tmp_path / "typo.sqlite3"
     assert_one_line(viva("--database-url", f"sqlite:///{database}", "stats"), 1, "no archive at")
     assert not database.exists()
-
-
-def test_demo_archives_the_sample_site_offline(tmp_path: Path) -> None:
-    database = f"sqlite:///{tmp_path / 'demo' / 'archive.sqlite3'}"
-    workdir = tmp_path / "cwd"
-    workdir.mkdir()
-    done = viva("--database-url", database, "demo", cwd=workdir, timeout=300)
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert "archived 12 articles (12 revisions)" in done.stdout
-    assert f"viva-archive --database-url {database} search pasukan" in done.stdout
-    assert list(workdir.iterdir()) == [], "the demo writes only where the archive is"
-    runs = json.loads(viva("--database-url", database, "runs", "--json").stdout)
-    assert [(r["mode"], r["status"]) for r in runs] == [
-        ("backfill", "finished"),
-        ("latest", "finished"),
-    ]
-    assert runs[1]["counters"]["articles_new"] + runs[0]["counters"]["articles_new"] == 12
 
 
 def test_schedule_is_passed_through() -> None:

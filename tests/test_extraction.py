@@ -34,7 +34,7 @@ from sample_site.spec import ArticleSpec, BodyImage, ImageSpec
 
 FIXTURES = Path(__file__).parent / "fixtures" / "articles"
 NAMES = sorted(p.name.removesuffix(".expected.json") for p in FIXTURES.glob("*.expected.json"))
-SEED = Path("/work/shared/seed/viva_militer_sample.txt")
+SEED = Path(__file__).parent / "fixtures" / "seed" / "viva_militer_sample.txt"
 RELATED_HEADLINES = (
     "AS Gelontorkan Lagi Rp 420 Triliun Lebih untuk Perang Israel di Gaza",
     "Di Tengah Pertempuran Rusia-Ukraina, Wakil Menteri Pertahanan Rusia Ditangkap Karena "

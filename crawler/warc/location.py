@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 from typing import TypedDict
@@ -30,3 +31,13 @@ class WarcLocation(TypedDict):
 def archive_dir(value: str | os.PathLike[str] | None = None) -> Path:
     """The archive directory: ``value``, else ``$ARCHIVE_DIR``, else ``./data/warc``."""
     return Path(value or os.environ.get("ARCHIVE_DIR") or DEFAULT_ARCHIVE_DIR)
+
+
+def writable_archive_dir(value: str | os.PathLike[str] | None = None) -> Path:
+    """:func:`archive_dir`, created when missing; an ``OSError`` says why it cannot be written
+    (checked before a crawl, so a bad ``ARCHIVE_DIR`` is one line, not one error per page)."""
+    folder = archive_dir(value)
+    folder.mkdir(parents=True, exist_ok=True)
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(folder))
+    return folder

@@ -1,0 +1,147 @@
+"""``viva-archive demo`` end to end: its own archive, invented ids, an edit and a removal, and
+every example command the demo and the README print giving output on the demo archive; the
+capture URL ``show`` prints is one the WARC files hold (what a replay tool looks up)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from cli.demo import DEMO_FIRST_ID, EDITED, REMOVED
+from cli.main import main
+from sample_site.harness import REPO_ROOT, postgres_schema_url
+from tests.conftest import BACKENDS
+from tests.databases import skip_without_postgres
+
+EXAMPLE_RE = re.compile(r"^\s*(viva-archive (?!demo)[^#|\n]*)", re.MULTILINE)
+"""A command line of the README or of the demo's output (pipes and comments cut off)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Demo:
+    """One finished demo: where it ran, its archive and what it printed."""
+
+    cwd: Path
+    url: str
+    stdout: str
+
+
+def run_demo(cwd: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    return subprocess.run(
+        [sys.executable, "-m", "cli.main", *options, "demo"],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def demo(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Demo]:
+    """The demo run once per database kind: on SQLite in its default place (``./data/demo``),
+    on PostgreSQL in the schema named by ``--database-url``."""
+    cwd = tmp_path_factory.mktemp("demo-cwd")
+    if request.param == "sqlite":
+        done = run_demo(cwd)
+        assert done.returncode == 0, done.stderr[-3000:]
+        yield Demo(cwd, "sqlite:///data/demo/archive.sqlite3", done.stdout)
+        return
+    skip_without_postgres()
+    with postgres_schema_url() as url:
+        done = run_demo(cwd, "--database-url", url)
+        assert done.returncode == 0, done.stderr[-3000:]
+        yield Demo(cwd, url, done.stdout)
+
+
+def viva(
+    demo: Demo, command: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> tuple[int, str]:
+    """One example command line on the demo archive, in-process, from the demo's folder."""
+    monkeypatch.chdir(demo.cwd)
+    argv = shlex.split(command)[1:]
+    if argv[:1] == ["--database-url"]:
+        argv = argv[2:]
+    code = main(["--database-url", demo.url, *argv])
+    return code, capsys.readouterr().out
+
+
+def test_demo_has_its_own_archive_and_invented_ids(demo: Demo) -> None:
+    assert "archived 12 articles (13 revisions, 1 gone)" in demo.stdout
+    assert not (demo.cwd / "data" / "archive.sqlite3").exists(), "the default archive stays"
+    assert sorted(p.name for p in demo.cwd.iterdir()) == ["data"]
+    assert (demo.cwd / "data" / "demo" / "warc").is_dir()
+    if demo.url.startswith("sqlite"):
+        assert (demo.cwd / "data" / "demo" / "archive.sqlite3").is_file()
+        assert "--database-url sqlite:///data/demo/archive.sqlite3 stats" in demo.stdout
+    ids = {int(found) for found in re.findall(r"^  (\d+)  ", demo.stdout, re.MULTILINE)}
+    assert ids and min(ids) >= DEMO_FIRST_ID
+    assert re.search(r"^  \d+  \d{4}-\d\d-\d\d \d\d:\d\d WIB  ", demo.stdout, re.MULTILINE)
+
+
+def test_demo_records_the_edit_and_the_removal(
+    demo: Demo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out = viva(demo, "viva-archive runs --json", capsys, monkeypatch)
+    assert code == 0
+    runs = [(run["mode"], run["status"]) for run in json.loads(out)]
+    assert runs == [("recheck", "finished"), ("backfill", "finished"), ("latest", "finished")]
+    code, out = viva(demo, f"viva-archive show {EDITED} --revisions --diff", capsys, monkeypatch)
+    assert code == 0 and "revisions (2):" in out and "+Pembaruan: pasukan perbatasan" in out
+    code, out = viva(demo, f"viva-archive show {REMOVED}", capsys, monkeypatch)
+    assert code == 0 and "  status: gone" in out
+
+
+def example_commands(demo: Demo) -> list[str]:
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    commands = EXAMPLE_RE.findall(readme) + EXAMPLE_RE.findall(demo.stdout)
+    return [c.strip() for c in commands if c.split()[1:2] != ["crawl"]]
+
+
+def test_every_example_gives_output_on_the_demo_archive(
+    demo: Demo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    commands = example_commands(demo)
+    assert len(commands) >= 10, commands
+    for command in commands:
+        code, out = viva(demo, command, capsys, monkeypatch)
+        target = re.search(r"-o (\S+)", command)
+        written = (demo.cwd / target[1]).read_text(encoding="utf-8") if target else out
+        assert code == 0, command
+        assert written.strip() and "no article matches" not in written, command
+        assert "only one revision" not in written, command
+
+
+def warc_target_uris(folder: Path) -> set[str]:
+    uris = set()
+    for path in folder.rglob("*.warc.gz"):
+        with path.open("rb") as stream:
+            for record in ArchiveIterator(stream):
+                if record.rec_type == "response":
+                    uris.add(record.rec_headers.get_header("WARC-Target-URI"))
+    return uris
+
+
+def test_show_prints_a_capture_url_the_warc_files_hold(
+    demo: Demo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out = viva(demo, f"viva-archive show {EDITED}", capsys, monkeypatch)
+    found = re.search(r"^  archived capture: (\S+) ", out, re.MULTILINE)
+    assert code == 0 and found, out
+    assert found[1].endswith("?page=all")
+    assert found[1] in warc_target_uris(demo.cwd / "data" / "demo" / "warc")
