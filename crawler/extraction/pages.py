@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urljoin, urlsplit
+from urllib.parse import urljoin
 
 from crawler import site
 from crawler.extraction.dom import Element, css, first_value
-from crawler.urls import article_id_from_url
+from crawler.urls import article_id_from_url, page_number
 
 
 def page_count_of(root: Element, url: str, has_next: bool) -> int:
     """Page count of a parsed page fetched from ``url`` (may be empty): the highest
     ``?page=N`` link to the same article, one past the current page when ``has_next``."""
     ref = url or first_value(root, site.CANONICAL_LINKS[0]) or ""
-    current = _page_number(url) or 1
+    current = page_number(url) or 1
     numbers = [n for href in css(site.PAGE_LINKS)(root) if (n := _link_page(str(href), ref))]
     return max([1, *numbers, current + 1 if has_next else 1])
-
-
-def _page_number(url: str) -> int | None:
-    """N of ``?page=N`` in ``url``, else None (``all`` and garbage included)."""
-    for name, value in parse_qsl(urlsplit(url).query):
-        if name == site.PAGE_PARAM and value.isdigit():
-            return int(value)
-    return None
 
 
 def _link_page(href: str, ref: str) -> int | None:
@@ -36,4 +28,4 @@ def _link_page(href: str, ref: str) -> int | None:
             return None
         if target is None or target != article_id_from_url(ref):
             return None
-    return _page_number(href)
+    return page_number(href)
