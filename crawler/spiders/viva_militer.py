@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import scrapy
@@ -38,6 +38,7 @@ from crawler.signals import article_gone
 from crawler.urls import article_id_from_url, article_page_url
 from crawler.warc import WARC_RECORD_META
 from storage.config import resolve_database_url
+from storage.recheck import tiers_from_seconds
 from storage.repository import ArchiveRepository
 
 MAX_PAGES = 30
@@ -71,10 +72,7 @@ class VivaMiliterSpider(scrapy.Spider):
             resolve_database_url(settings.get("DATABASE_URL")),
             captures_required=settings.getbool("WARC_ENABLED", True),
         )
-        spider.recheck_tiers = [
-            (timedelta(seconds=age), timedelta(seconds=every))
-            for age, every in settings.getlist("RECHECK_TIERS")
-        ]
+        spider.recheck_tiers = tiers_from_seconds(settings.getlist("RECHECK_TIERS"))
         return spider
 
     # -- starting points ---------------------------------------------------------------------
