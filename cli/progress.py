@@ -15,6 +15,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.asyncio import create_looping_call
 
+from crawl_stats import keys
 from crawler.outcome import outcome_from_stats
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,7 @@ CLEAR_TO_END = "\033[K"
 def progress_text(stats: dict[str, Any]) -> str:
     """``pages 12 · new 5 · updated 1 · gone 0 · dropped 0`` from a crawler's stats."""
     counters = outcome_from_stats(stats).counters
-    pages = int(stats.get("response_received_count", 0))
+    pages = int(stats.get(keys.RESPONSES_RECEIVED, 0))
     return (
         f"pages {pages} · new {counters['articles_new']} · updated "
         f"{counters['articles_updated']} · gone {counters['articles_gone']} · dropped "

@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 import logging
-import re
 
 from scrapy.exceptions import DropItem, IgnoreRequest
 from scrapy.statscollectors import StatsCollector
 
+from crawl_stats.keys import dropped_key
+
 log = logging.getLogger(__name__)
-
-DROPPED_PREFIX = "dropped/"
-
-
-def reason_key(reason: str) -> str:
-    """A stats-key-safe form of a reason: ``missing title`` -> ``missing_title``."""
-    return re.sub(r"[^a-z0-9]+", "_", reason.lower()).strip("_") or "unspecified"
 
 
 def count_drop(
@@ -25,7 +19,7 @@ def count_drop(
     reason stays one key however the values vary."""
     log.warning("Dropped %s: %s%s", url, reason, f" ({detail})" if detail else "")
     if stats is not None:
-        stats.inc_value(DROPPED_PREFIX + reason_key(reason))
+        stats.inc_value(dropped_key(reason))
 
 
 def drop(

@@ -14,8 +14,6 @@ log = logging.getLogger(__name__)
 
 LOCK_CHECK_SECONDS = 2.0
 """How often the lock is checked: a lost lock stops the crawl within about this long."""
-LOST_LOCK = "lost the crawl lock"
-"""Finish reason of a crawl stopped because its lock was gone."""
 
 
 class LockWatcher:

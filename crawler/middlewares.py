@@ -15,6 +15,8 @@ from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
+from crawl_stats.keys import BACKOFF_RETRY_BASE, backoff_wait_key
+
 log = logging.getLogger(__name__)
 
 
@@ -75,14 +77,14 @@ class BackoffRetryMiddleware:
             spider=spider,
             reason=f"{response.status} response",
             max_retry_times=self.max_times,
-            stats_base_key="backoff_retry",
+            stats_base_key=BACKOFF_RETRY_BASE,
         )
         if retry is None:
             return response
         delay = self.delay_for(response, attempt)
         stats = self.crawler.stats
         assert stats is not None
-        stats.inc_value(f"backoff_retry/wait_seconds/{response.status}", int(delay))
+        stats.inc_value(backoff_wait_key(response.status), int(delay))
         log.info(
             "%s for %s: waiting %.1fs before retry %d", response.status, request.url, delay, attempt
         )

@@ -6,9 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from crawler.drops import DROPPED_PREFIX
-from crawler.pipelines.store import STORE_ERRORS
-from crawler.reachability import DISCOVERY_FAILED_PREFIX, DISCOVERY_OK
+from crawl_stats import keys
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_ARGUMENTS, EXIT_ALREADY_RUNNING = 0, 1, 2, 3
 
@@ -40,19 +38,19 @@ class Outcome:
 def outcome_from_stats(stats: Mapping[str, Any]) -> Outcome:
     """Classify a crawl: ``finished`` only if Scrapy finished, every batch was stored, every
     fetched article page was captured in the WARC files, and discovery reached the site."""
-    reason = str(stats.get("finish_reason") or "unknown")
-    discovery_failures = _counts(stats, DISCOVERY_FAILED_PREFIX)
-    if stats.get(STORE_ERRORS):
-        status, reason = "failed", f"storage errors ({stats[STORE_ERRORS]} batches)"
-    elif not stats.get("downloader/response_count") and stats.get("downloader/exception_count"):
+    reason = str(stats.get(keys.FINISH_REASON) or "unknown")
+    discovery_failures = _counts(stats, keys.DISCOVERY_FAILED_PREFIX)
+    if stats.get(keys.STORE_ERRORS):
+        status, reason = "failed", f"storage errors ({stats[keys.STORE_ERRORS]} batches)"
+    elif not stats.get(keys.RESPONSES) and stats.get(keys.DOWNLOAD_EXCEPTIONS):
         status, reason = "failed", "site unreachable: no response at all"
-    elif discovery_failures and not stats.get(DISCOVERY_OK):
+    elif discovery_failures and not stats.get(keys.DISCOVERY_OK):
         failures = ", ".join(f"{what} x {count}" for what, count in discovery_failures.items())
         status, reason = "failed", f"site unreachable: no discovery request succeeded ({failures})"
-    elif stats.get("warc/errors"):
+    elif stats.get(keys.WARC_ERRORS):
         status = "failed"
         reason = (
-            f"WARC write errors: {stats['warc/errors']} pages not captured "
+            f"WARC write errors: {stats[keys.WARC_ERRORS]} pages not captured "
             "(their articles are fetched again by the next run)"
         )
     elif reason == "finished":
@@ -62,21 +60,21 @@ def outcome_from_stats(stats: Mapping[str, Any]) -> Outcome:
     else:
         status = "failed"
     by_class = dict.fromkeys(("2xx", "3xx", "4xx", "5xx"), 0)
-    prefix = "downloader/response_status_count/"
+    prefix = keys.RESPONSE_STATUS_PREFIX
     for key, value in stats.items():
         if key.startswith(prefix) and key[len(prefix) :][:1] in "2345":
             by_class[f"{key[len(prefix)]}xx"] += int(value)
-    dropped = _counts(stats, DROPPED_PREFIX)
+    dropped = _counts(stats, keys.DROPPED_PREFIX)
     counters = {
-        "requests": int(stats.get("downloader/request_count", 0)),
+        "requests": int(stats.get(keys.REQUESTS, 0)),
         **{f"responses_{cls}": count for cls, count in by_class.items()},
-        "articles_new": int(stats.get("archive/new", 0)),
-        "articles_updated": int(stats.get("archive/updated", 0)),
-        "articles_unchanged": int(stats.get("archive/unchanged", 0)),
-        "articles_gone": int(stats.get("archive/gone", 0)),
+        "articles_new": int(stats.get(keys.ARCHIVE_NEW, 0)),
+        "articles_updated": int(stats.get(keys.ARCHIVE_UPDATED, 0)),
+        "articles_unchanged": int(stats.get(keys.ARCHIVE_UNCHANGED, 0)),
+        "articles_gone": int(stats.get(keys.ARCHIVE_GONE, 0)),
         "articles_dropped": sum(dropped.values()),
-        "extraction_warnings": int(stats.get("extract/items_with_warnings", 0)),
-        "errors": int(stats.get("log_count/ERROR", 0)),
+        "extraction_warnings": int(stats.get(keys.ITEMS_WITH_WARNINGS, 0)),
+        "errors": int(stats.get(keys.LOGGED_ERRORS, 0)),
     }
     return Outcome(status, reason, counters, dropped)
 

@@ -19,6 +19,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 
+from crawl_stats.keys import LOG_COUNT_PREFIX, LOG_DIGEST_PREFIX
+
 DOWNLOAD_FAILURE_LOGGERS = frozenset(
     {
         "scrapy.downloadermiddlewares.retry",
@@ -39,7 +41,6 @@ DUMP_LOGGERS = frozenset(
     }
 )
 """Loggers of Scrapy's multi-line INFO dumps (versions, settings, components, statistics)."""
-STATS_PREFIX = "log_digest/"
 
 
 def failure_kind(record: logging.LogRecord) -> str | None:
@@ -82,7 +83,7 @@ class FailureFilter(logging.Filter):
             return True
         self.seen[kind] += 1
         if self.stats is not None:
-            self.stats.inc_value(STATS_PREFIX + kind)
+            self.stats.inc_value(LOG_DIGEST_PREFIX + kind)
         if self.seen[kind] > 1:
             return self._hidden(record)
         first_line = record.getMessage().splitlines()[0]
@@ -95,7 +96,7 @@ class FailureFilter(logging.Filter):
         """Drop the record but count it as Scrapy's log counter would (``log_count/ERROR`` is
         the run's ``errors``)."""
         if self.stats is not None:
-            self.stats.inc_value(f"log_count/{record.levelname}")
+            self.stats.inc_value(LOG_COUNT_PREFIX + record.levelname)
         return False
 
 

@@ -9,13 +9,8 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy.statscollectors import StatsCollector
 
+from crawl_stats.keys import DISCOVERY_OK, discovery_failed_key
 from crawler.warc.middleware import ARTICLE_META
-
-DISCOVERY_OK = "discovery/requests_ok"
-"""Stats key: discovery requests the site answered (any status but 5xx and 429: a 404 for an
-empty day's index is an answer; a server error or a refusal to serve us is not)."""
-DISCOVERY_FAILED_PREFIX = "discovery/requests_failed/"
-"""Stats key prefix: discovery requests that failed, by final status or exception name."""
 
 
 def is_discovery(request: Request) -> bool:
@@ -37,12 +32,12 @@ class DiscoveryOutcomeMiddleware:
     def process_response(self, request: Request, response: Response) -> Response:
         if is_discovery(request):
             ok = response.status < 500 and response.status != 429
-            self._inc(DISCOVERY_OK if ok else f"{DISCOVERY_FAILED_PREFIX}{response.status}")
+            self._inc(DISCOVERY_OK if ok else discovery_failed_key(response.status))
         return response
 
     def process_exception(self, request: Request, exception: Exception) -> None:
         if is_discovery(request):
-            self._inc(f"{DISCOVERY_FAILED_PREFIX}{type(exception).__name__}")
+            self._inc(discovery_failed_key(type(exception).__name__))
 
     def _inc(self, key: str) -> None:
         if self.stats is not None:

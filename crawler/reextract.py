@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
+from crawl_stats import keys
 from crawler.extraction import PARSER_VERSION, parse_article
 from crawler.items import CrawledArticle
 from crawler.pipelines.normalize import NormalizePipeline
@@ -126,7 +127,7 @@ def _examine(
         return None
     except Exception as exc:  # a parser bug must cost one article, not the run
         log.exception("Parser failed on the capture of article %s", article_id)
-        report.rejected[article_id] = f"parser error {type(exc).__name__}: {exc}"
+        report.rejected[article_id] = f"{keys.parser_error(exc)}: {exc}"
         return None
     stored = {name: getattr(revision, name) for name in (*COMPARED_FIELDS, "title", "body")}
     fields = changed_fields({**stored, "content_hash": revision.content_hash}, item)

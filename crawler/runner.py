@@ -21,8 +21,9 @@ from scrapy.settings import BaseSettings
 from scrapy.utils.defer import deferred_from_coro
 from sqlalchemy.exc import OperationalError
 
+from crawl_stats.keys import LOST_LOCK
 from crawler.arguments import ArgumentError, parse_arguments
-from crawler.lockwatch import LOST_LOCK, LockWatcher
+from crawler.lockwatch import LockWatcher
 from crawler.outcome import EXIT_ALREADY_RUNNING, EXIT_FAILED, Outcome, outcome_from_stats
 from crawler.warc.location import writable_archive_dir
 from storage.config import database_problem, mask_url, resolve_database_url

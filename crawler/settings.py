@@ -6,6 +6,7 @@ import os
 
 from crawler.site import DEFAULT_BASE_URL
 from crawler.warc.location import archive_dir
+from storage.recheck import tiers_in_seconds
 
 BOT_NAME = "viva_militer_archive"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -104,8 +105,9 @@ STORE_RETRY_DELAYS = [0.5, 1.0, 2.0]
 lock timeout, deadlock...); past the last, the batch is unstored and the run fails."""
 
 # --- re-check schedule -----------------------------------------------------------------------
-RECHECK_TIERS = [(2 * 24 * 3600, 3600), (14 * 24 * 3600, 24 * 3600)]
-"""(published within N seconds, re-fetch at most every M seconds), first match wins."""
+RECHECK_TIERS = tiers_in_seconds()
+"""(published within N seconds, re-fetch at most every M seconds), first match wins; the default
+is :data:`storage.recheck.RECHECK_TIERS` (2 days: hourly, 14 days: daily), override it here."""
 
 # --- raw archive (WARC) ------------------------------------------------------------------------
 ARCHIVE_DIR = str(archive_dir())

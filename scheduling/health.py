@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from crawl_stats.keys import ARTICLES_PARSED
 from storage.models import CrawlRun
 
 FAILED = ("failed", "interrupted")
@@ -66,7 +67,7 @@ def health_warnings(
         failures = consecutive_failures(runs, finished.mode)
         if failures >= policy.max_failures:
             warnings.append(f"{failures} {finished.mode} runs failed in a row")
-        parsed = int((finished.stats or {}).get("articles/parsed", 0))
+        parsed = int((finished.stats or {}).get(ARTICLES_PARSED, 0))
         if parsed and finished.extraction_warnings / parsed > policy.warning_share:
             warnings.append(
                 f"run {finished.id}: {finished.extraction_warnings} of {parsed} articles had "

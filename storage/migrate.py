@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from importlib.util import find_spec
 from pathlib import Path
 
 from alembic import command
@@ -10,7 +11,6 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-import migrations
 from storage.config import mask_url, resolve_database_url
 from storage.engine import get_engine
 from storage.locks import NamedLock
@@ -19,7 +19,19 @@ log = logging.getLogger(__name__)
 # Alembic announces its context on every revision check; ensure_schema logs real upgrades itself.
 logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
 
-MIGRATIONS_DIR = Path(migrations.__file__).resolve().parent
+
+def migrations_dir() -> Path:
+    """The folder of the ``migrations`` package, found without importing it (storage sits
+    below it): ``find_spec`` of a top-level name only asks the import system where the package
+    is, which works from a checkout, an editable install (its finder maps the name to the
+    checkout) and a regular install (``site-packages/migrations``) alike."""
+    spec = find_spec("migrations")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the migrations package of viva-militer-archive is not installed")
+    return Path(next(iter(spec.submodule_search_locations))).resolve()
+
+
+MIGRATIONS_DIR = migrations_dir()
 
 
 class SchemaTooNewError(RuntimeError):

@@ -31,6 +31,7 @@ from storage.models import (
     Author,
     Tag,
 )
+from storage.recheck import RECHECK_TIERS
 from storage.records import article_row, revision_row
 from storage.validation import check_item
 
@@ -39,12 +40,6 @@ AUTHORS, ARTICLE_AUTHORS = Author.__table__, ArticleAuthor.__table__
 
 CHUNK = 500
 """Ids per ``IN (...)`` list: far below both databases' bound-parameter limits."""
-
-RECHECK_TIERS: tuple[tuple[timedelta, timedelta], ...] = (
-    (timedelta(days=2), timedelta(hours=1)),
-    (timedelta(days=14), timedelta(days=1)),
-)
-"""Default re-check schedule: (published within, checked at most every)."""
 
 # Columns a changed article takes from the new capture (first_seen_at and the key never change).
 _CHANGED_COLUMNS = (

@@ -9,14 +9,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from crawl_stats.keys import EXTRACT_PREFIX, ITEMS_WITH_WARNINGS
 from storage.clock import WIB, iso_timestamp
 from storage.engine import get_session_factory
 from storage.models import Article, ArticleRevision, CrawlRun
 
 RECENT_RUNS = 10
 """How many of the latest runs the extraction-warning summary covers."""
-WARNING_STAT_PREFIX = "extract/"
-"""Crawl stats keys counting extraction warnings (``extract/<kind>/<field>``)."""
 SITE_UTC_OFFSET: timedelta = WIB.utcoffset(None)
 """Months are counted on the site's calendar (WIB: a fixed offset, no daylight saving)."""
 
@@ -70,8 +69,8 @@ class ArchiveStats:
         warnings: Counter[str] = Counter()
         for run in runs:
             for key, value in (run.stats or {}).items():
-                if key.startswith(WARNING_STAT_PREFIX) and key != "extract/items_with_warnings":
-                    warnings[key[len(WARNING_STAT_PREFIX) :]] += int(value)
+                if key.startswith(EXTRACT_PREFIX) and key != ITEMS_WITH_WARNINGS:
+                    warnings[key[len(EXTRACT_PREFIX) :]] += int(value)
         return {
             "articles": sum(by_status.values()),
             "live": by_status.get("live", 0),

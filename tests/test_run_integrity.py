@@ -19,11 +19,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
+from crawl_stats.keys import DISCOVERY_FAILED_PREFIX, DISCOVERY_OK, LOST_LOCK
 from crawler import site
 from crawler.arguments import WIB
-from crawler.lockwatch import LOST_LOCK
 from crawler.outcome import outcome_from_stats
-from crawler.reachability import DISCOVERY_FAILED_PREFIX, DISCOVERY_OK
 from crawler.warc.reader import read_page
 from sample_site.catalog import sample_articles
 from sample_site.server import SampleSite

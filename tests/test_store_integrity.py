@@ -14,8 +14,9 @@ from scrapy.utils.test import get_crawler
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
+from crawl_stats.keys import STORE_ERRORS, STORE_RETRIES, UNSTORED
 from crawler.outcome import outcome_from_stats
-from crawler.pipelines.store import STORE_ERRORS, STORE_RETRIES, UNSTORED, StorePipeline
+from crawler.pipelines.store import StorePipeline
 from storage.engine import get_engine, get_session_factory
 from storage.isolation import log as isolation_log
 from storage.models import Article, ArticleRevision

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
+from crawl_stats.keys import extract_warning_key
+
 T = TypeVar("T")
 
 EXTRACT_WARNING_KINDS: tuple[str, ...] = ("missing", "fallback")
@@ -20,7 +22,7 @@ names it: ``jsonld``, ``meta``, ``dom``, ``og``)."""
 def warning_stat_key(warning: str) -> str:
     """Stats key of a warning: ``fallback:title:dom`` -> ``extract/fallback/title``."""
     kind, _, rest = warning.partition(":")
-    return f"extract/{kind}/{rest.partition(':')[0]}"
+    return extract_warning_key(kind, rest.partition(":")[0])
 
 
 class FieldLog:

@@ -14,6 +14,15 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
+from crawl_stats.keys import (
+    ARCHIVE_GONE,
+    ARCHIVE_NEW,
+    ARCHIVE_UNCHANGED,
+    ARCHIVE_UPDATED,
+    STORE_ERRORS,
+    STORE_RETRIES,
+    UNSTORED,
+)
 from crawler.drops import count_drop
 from crawler.signals import article_gone
 from storage.config import error_summary, resolve_database_url
@@ -22,13 +31,6 @@ from storage.repository import ArchiveRepository, BatchResult
 from storage.validation import InvalidItem
 
 log = logging.getLogger(__name__)
-
-STORE_ERRORS = "archive/store_errors"
-"""Stats key: batches that could not be written (the run then fails)."""
-UNSTORED = "archive/unstored"
-"""Stats key: items left unwritten because the database failed (fetched again next run)."""
-STORE_RETRIES = "archive/store_retries"
-"""Stats key: writes retried after a transient database fault."""
 
 
 class StorePipeline:
@@ -98,11 +100,11 @@ class StorePipeline:
                 result.new += part.new
                 result.updated += part.updated
                 result.unchanged += part.unchanged
-            self._inc("archive/new", len(result.new))
-            self._inc("archive/updated", len(result.updated))
-            self._inc("archive/unchanged", len(result.unchanged))
+            self._inc(ARCHIVE_NEW, len(result.new))
+            self._inc(ARCHIVE_UPDATED, len(result.updated))
+            self._inc(ARCHIVE_UNCHANGED, len(result.unchanged))
             gone_count = sum(len(part) for part in marked.results)
-            self._inc("archive/gone", gone_count)
+            self._inc(ARCHIVE_GONE, gone_count)
             for item, exc in stored.poison:
                 self._drop(item["article_id"], item.get("url") or "?", exc)
             for article_id, exc in marked.poison:

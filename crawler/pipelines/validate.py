@@ -10,6 +10,7 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
+from crawl_stats.keys import ITEMS_WITH_WARNINGS
 from crawler.drops import drop
 from crawler.extraction import warning_stat_key
 from crawler.urls import article_id_from_url
@@ -45,5 +46,5 @@ class ValidatePipeline:
             for warning in added:
                 self.stats.inc_value(warning_stat_key(warning))
             if not had_warnings:
-                self.stats.inc_value("extract/items_with_warnings")
+                self.stats.inc_value(ITEMS_WITH_WARNINGS)
         return item

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import scrapy
@@ -20,6 +20,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.misc import load_object
 from twisted.python.failure import Failure
 
+from crawl_stats import keys
 from crawler import site
 from crawler.arguments import CrawlArguments, parse_arguments
 from crawler.discovery import (
@@ -37,6 +38,7 @@ from crawler.signals import article_gone
 from crawler.urls import article_id_from_url, article_page_url
 from crawler.warc import WARC_RECORD_META
 from storage.config import resolve_database_url
+from storage.recheck import tiers_from_seconds
 from storage.repository import ArchiveRepository
 
 MAX_PAGES = 30
@@ -70,10 +72,7 @@ class VivaMiliterSpider(scrapy.Spider):
             resolve_database_url(settings.get("DATABASE_URL")),
             captures_required=settings.getbool("WARC_ENABLED", True),
         )
-        spider.recheck_tiers = [
-            (timedelta(seconds=age), timedelta(seconds=every))
-            for age, every in settings.getlist("RECHECK_TIERS")
-        ]
+        spider.recheck_tiers = tiers_from_seconds(settings.getlist("RECHECK_TIERS"))
         return spider
 
     # -- starting points ---------------------------------------------------------------------
@@ -141,7 +140,7 @@ class VivaMiliterSpider(scrapy.Spider):
             count_drop(self.crawler.stats, f"listing answered {response.status}", response.url)
             return
         links = listing_links(response.text, response.url)
-        self.crawler.stats.inc_value("discovery/listing_pages")
+        self.crawler.stats.inc_value(keys.LISTING_PAGES)
         for request in await self.unknown_articles(links, priority=response.request.priority + 5):
             yield request
         if follow_pages:
@@ -165,8 +164,8 @@ class VivaMiliterSpider(scrapy.Spider):
         if not candidates:
             return []
         known = await asyncio.to_thread(self.archive.known_article_ids, candidates)
-        stats.inc_value("discovery/articles_seen", len(candidates))
-        stats.inc_value("discovery/articles_known", len(known))
+        stats.inc_value(keys.ARTICLES_SEEN, len(candidates))
+        stats.inc_value(keys.ARTICLES_KNOWN, len(known))
         return [
             self.article_request(url, article_id, recheck=False, priority=priority)
             for article_id, url in candidates.items()
@@ -214,14 +213,14 @@ class VivaMiliterSpider(scrapy.Spider):
             parsed = self.page_class(response.text, response.url)
         except Exception as exc:  # a parser bug must cost one page, not the crawl
             self.logger.exception("Parser failed on %s", response.url)
-            count_drop(self.crawler.stats, f"parser error {type(exc).__name__}", response.url)
+            count_drop(self.crawler.stats, keys.parser_error(exc), response.url)
             return
         pages = [*pages, parsed]
         stored = response.meta.get(WARC_RECORD_META)
         records = [*(records or []), *([stored] if stored else [])]
         # ?page=all normally holds everything; a next-page link says this copy is partial.
         if parsed.has_next and page < MAX_PAGES:
-            self.crawler.stats.inc_value("articles/extra_pages")
+            self.crawler.stats.inc_value(keys.EXTRA_PAGES)
             yield response.follow(
                 article_page_url(article["url"], page + 1),
                 callback=self.parse_article_page,
@@ -273,13 +272,13 @@ class VivaMiliterSpider(scrapy.Spider):
             )
         except Exception as exc:  # a parser bug must cost one page, not the crawl
             self.logger.exception("Parser failed on %s", article["url"])
-            count_drop(stats, f"parser error {type(exc).__name__}", article["url"])
+            count_drop(stats, keys.parser_error(exc), article["url"])
             return None
         for warning in item.extraction_warnings:
             stats.inc_value(warning_stat_key(warning))
         if item.extraction_warnings:
-            stats.inc_value("extract/items_with_warnings")
-        stats.inc_value("articles/parsed")
+            stats.inc_value(keys.ITEMS_WITH_WARNINGS)
+        stats.inc_value(keys.ARTICLES_PARSED)
         return item
 
     def article_failed(self, failure: Failure) -> None:

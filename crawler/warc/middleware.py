@@ -22,6 +22,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Headers, Response
 from scrapy.statscollectors import StatsCollector
 
+from crawl_stats.keys import WARC_BYTES, WARC_ERRORS, WARC_FILES, WARC_RECORDS
 from crawler.warc.location import WARC_RECORD_META, archive_dir
 from crawler.warc.writer import DEFAULT_MAX_BYTES, Exchange, RollingWarcWriter
 
@@ -74,17 +75,17 @@ class WarcMiddleware:
             location = await asyncio.to_thread(self.writer.write, exchange)
         except OSError:
             log.exception("Could not write %s to the WARC archive", request.url)
-            self._inc("warc/errors")
+            self._inc(WARC_ERRORS)
             return response
         request.meta[WARC_RECORD_META] = location
-        self._inc("warc/records")
-        self._inc("warc/bytes", location["length"])
+        self._inc(WARC_RECORDS)
+        self._inc(WARC_BYTES, location["length"])
         return response
 
     def spider_closed(self) -> None:
         self.writer.close()
         if self.stats is not None:
-            self.stats.set_value("warc/files", len(self.writer.files))
+            self.stats.set_value(WARC_FILES, len(self.writer.files))
 
     def _inc(self, key: str, count: int = 1) -> None:
         if self.stats is not None:

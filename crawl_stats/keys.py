@@ -1,0 +1,112 @@
+"""Every stats key the crawl writes or reads, and the drop reasons counted in more than one
+place: one file to read to know what a run's ``stats`` hold (see the package docstring for why
+this sits below ``crawler`` and ``storage``)."""
+
+from __future__ import annotations
+
+import re
+
+# --- keys Scrapy itself writes ------------------------------------------------------------------
+FINISH_REASON = "finish_reason"
+REQUESTS = "downloader/request_count"
+RESPONSES = "downloader/response_count"
+DOWNLOAD_EXCEPTIONS = "downloader/exception_count"
+RESPONSE_STATUS_PREFIX = "downloader/response_status_count/"
+"""Prefix of Scrapy's responses-by-status counters (``.../404``)."""
+RESPONSES_RECEIVED = "response_received_count"
+LOG_COUNT_PREFIX = "log_count/"
+"""Prefix of Scrapy's log-records-by-level counters (``log_count/ERROR`` is a run's errors)."""
+LOGGED_ERRORS = LOG_COUNT_PREFIX + "ERROR"
+LOG_DIGEST_PREFIX = "log_digest/"
+"""Download failures logged once per kind and counted here (``log_digest/<kind>``)."""
+
+# --- discovery ----------------------------------------------------------------------------------
+LISTING_PAGES = "discovery/listing_pages"
+"""Listing pages parsed."""
+ARTICLES_SEEN = "discovery/articles_seen"
+"""Article links found by discovery."""
+ARTICLES_KNOWN = "discovery/articles_known"
+"""Article links found that the archive already holds."""
+DISCOVERY_OK = "discovery/requests_ok"
+"""Discovery requests the site answered (any status but 5xx and 429: a 404 for an empty day's
+index is an answer; a server error or a refusal to serve us is not)."""
+DISCOVERY_FAILED_PREFIX = "discovery/requests_failed/"
+"""Prefix: discovery requests that failed, by final status or exception name."""
+
+
+def discovery_failed_key(what: int | str) -> str:
+    """``discovery/requests_failed/<status or exception name>``."""
+    return f"{DISCOVERY_FAILED_PREFIX}{what}"
+
+
+# --- article pages and extraction ---------------------------------------------------------------
+EXTRA_PAGES = "articles/extra_pages"
+"""Article pages fetched beyond the first (``?page=all`` copies that were partial)."""
+ARTICLES_PARSED = "articles/parsed"
+"""Articles the parser turned into items."""
+EXTRACT_PREFIX = "extract/"
+"""Prefix of the extraction counters: ``extract/<kind>/<field>`` and the one below."""
+ITEMS_WITH_WARNINGS = "extract/items_with_warnings"
+"""Items with at least one extraction warning."""
+
+
+def extract_warning_key(kind: str, field: str) -> str:
+    """``extract/<kind>/<field>``: one extraction warning counted (kind ``missing``, ...)."""
+    return f"{EXTRACT_PREFIX}{kind}/{field}"
+
+
+# --- the archive (store pipeline) ---------------------------------------------------------------
+ARCHIVE_NEW = "archive/new"
+ARCHIVE_UPDATED = "archive/updated"
+ARCHIVE_UNCHANGED = "archive/unchanged"
+ARCHIVE_GONE = "archive/gone"
+STORE_ERRORS = "archive/store_errors"
+"""Batches that could not be written (the run then fails)."""
+UNSTORED = "archive/unstored"
+"""Items left unwritten because the database failed (fetched again next run)."""
+STORE_RETRIES = "archive/store_retries"
+"""Writes retried after a transient database fault."""
+
+# --- raw archive (WARC) -------------------------------------------------------------------------
+WARC_RECORDS = "warc/records"
+WARC_BYTES = "warc/bytes"
+WARC_FILES = "warc/files"
+WARC_ERRORS = "warc/errors"
+"""Article pages that could not be written to the WARC files (the run then fails)."""
+
+# --- polite retries -----------------------------------------------------------------------------
+BACKOFF_RETRY_BASE = "backoff_retry"
+"""``stats_base_key`` of the backoff retries (Scrapy adds ``/count``, ``/reason_count/...``)."""
+
+
+def backoff_wait_key(status: int) -> str:
+    """``backoff_retry/wait_seconds/<status>``: seconds waited before retries of ``status``."""
+    return f"{BACKOFF_RETRY_BASE}/wait_seconds/{status}"
+
+
+# --- drops --------------------------------------------------------------------------------------
+DROPPED_PREFIX = "dropped/"
+"""Prefix: pages and items dropped, by reason (``dropped/missing_title``)."""
+
+
+def reason_key(reason: str) -> str:
+    """A stats-key-safe form of a reason: ``missing title`` -> ``missing_title``."""
+    return re.sub(r"[^a-z0-9]+", "_", reason.lower()).strip("_") or "unspecified"
+
+
+def dropped_key(reason: str) -> str:
+    """``dropped/<reason key>``: one page or item dropped for ``reason``."""
+    return DROPPED_PREFIX + reason_key(reason)
+
+
+OFFSITE, LOOP, TOO_MANY = "redirect offsite", "redirect loop", "redirect too many"
+"""Redirects refused: to another site, back to a URL of the chain, past the maximum."""
+TOO_LARGE = "download too large"
+"""A response (decompressed) past ``DOWNLOAD_MAXSIZE``."""
+LOST_LOCK = "lost the crawl lock"
+"""Finish reason of a crawl stopped because its lock was gone."""
+
+
+def parser_error(exc: BaseException) -> str:
+    """Drop reason of a page or article the parser failed on: ``parser error ValueError``."""
+    return f"parser error {type(exc).__name__}"
