@@ -14,8 +14,9 @@ from storage.repository import ArchiveRepository
 from storage.runs import RunJournal
 from tests.factories import make_item
 
-PUBLISHED = "2026-12-01T04:43:27+07:00"
-"""30 November 21:43 UTC: a different day and month in UTC."""
+PUBLISHED = "2026-11-01T04:43:27+07:00"
+"""31 October 21:43 UTC: a different day and month in UTC (and in the past, as the store
+requires)."""
 
 
 def viva(capsys: pytest.CaptureFixture[str], url: str, *argv: str) -> str:
@@ -30,9 +31,9 @@ def archive(archive_url: str) -> str:
 
 
 def test_people_see_wib_labelled(archive: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert "    2026-12-01 04:43 WIB · " in viva(capsys, archive, "search", "pasukan")
+    assert "    2026-11-01 04:43 WIB · " in viva(capsys, archive, "search", "pasukan")
     shown = viva(capsys, archive, "show", "7", "--revisions")
-    assert "  published_at: 2026-12-01 04:43:27 WIB" in shown
+    assert "  published_at: 2026-11-01 04:43:27 WIB" in shown
     assert re.search(r"  first_seen_at: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d WIB\n", shown)
     assert re.search(r"\n    1  \d{4}-\d\d-\d\d \d\d:\d\d WIB  crawl ", shown)
     RunJournal(archive).start("latest", {"mode": "latest"})
@@ -57,7 +58,7 @@ def test_filters_and_months_use_the_wib_calendar(
         out = viva(capsys, archive, "export", *window)
         return [json.loads(line)["article_id"] for line in out.splitlines()]
 
-    assert exported("--since", "2026-12-01", "--until", "2026-12-01") == [7]
-    assert exported("--until", "2026-11-30") == []
+    assert exported("--since", "2026-11-01", "--until", "2026-11-01") == [7]
+    assert exported("--until", "2026-10-31") == []
     stats = json.loads(viva(capsys, archive, "stats", "--json"))
-    assert stats["by_month"] == {"2026-12": 1}
+    assert stats["by_month"] == {"2026-11": 1}
