@@ -5,12 +5,9 @@ started by ``viva-archive serve``."""
 
 from __future__ import annotations
 
-import os
 import re
-import signal
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from xml.etree import ElementTree as ET
@@ -33,7 +30,7 @@ from tests.web_archive import (
     HOSTILE_ID,
     HOSTILE_IMAGE,
     WebArchive,
-    free_port,
+    serving,
     web_archive,  # noqa: F401  (the module's fixture)
 )
 from web.app import create_app
@@ -466,31 +463,16 @@ def test_serves_everything_with_a_read_only_role(
 
 
 def test_viva_archive_serve_runs_a_real_server(web_archive: WebArchive) -> None:  # noqa: F811
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "cli.main", "serve", "--port", str(port),
-         "--database-url", web_archive.url],
-        cwd=REPO_ROOT, env={**os.environ, "VIVA_ARCHIVE_TOKEN": "t0ken"},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        with httpx.Client(base_url=base, timeout=5) as http:
-            for _ in range(100):
-                try:
-                    http.get("/api/ping")
-                    break
-                except httpx.TransportError:
-                    time.sleep(0.1)
-            assert http.get("/api/ping").status_code == 401
-            auth = {"Authorization": "Bearer t0ken"}
-            home = http.get("/", headers=auth)
-            assert home.status_code == 200 and "Healthy" in home.text
-            assert "server" not in home.headers
-            assert http.get(f"/articles/{HOSTILE_ID}", headers=auth).status_code == 200
-            assert http.get("/healthz", headers=auth).json()["status"] == "ok"
-    finally:
-        server.send_signal(signal.SIGINT)
-        output, _ = server.communicate(timeout=30)
-    assert server.returncode == 0, output
-    assert "GET /" not in output, "no access log unless asked for"
+    with (
+        serving(web_archive.url, env={"VIVA_ARCHIVE_TOKEN": "t0ken"}) as served,
+        httpx.Client(base_url=served.base_url, timeout=10) as http,
+    ):
+        assert http.get("/api/ping").status_code == 401
+        auth = {"Authorization": "Bearer t0ken"}
+        home = http.get("/", headers=auth)
+        assert home.status_code == 200 and "Healthy" in home.text
+        assert "server" not in home.headers
+        assert http.get(f"/articles/{HOSTILE_ID}", headers=auth).status_code == 200
+        assert http.get("/healthz", headers=auth).json()["status"] == "ok"
+    assert served.returncode == 0, served.output
+    assert "GET /" not in served.output, "no access log unless asked for"

@@ -4,12 +4,19 @@ markup (``<script>`` in its title and body, a ``javascript:`` picture URL)."""
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 
 from crawler.arguments import WIB
@@ -17,7 +24,7 @@ from sample_site.catalog import make_article, sample_articles
 from sample_site.render import ArticleSpec, BodyImage, ImageSpec
 from sample_site.server import SampleSite
 from storage.engine import dispose_all
-from tests.crawling import crawl, describe
+from tests.crawling import REPO_ROOT, crawl, describe
 from tests.databases import postgres_schema_url, skip_without_postgres
 
 HOSTILE_ID = 1_940_001
@@ -94,3 +101,41 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@dataclass
+class Served:
+    """A running ``viva-archive serve`` child: its base URL, then its exit code and output."""
+
+    base_url: str
+    returncode: int | None = None
+    output: str = ""
+
+
+@contextmanager
+def serving(database_url: str, *, env: dict[str, str] | None = None) -> Iterator[Served]:
+    """``viva-archive serve`` on a free loopback port, up when entered, stopped (SIGINT, as
+    Ctrl-C) when left."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "cli.main", "serve", "--port", str(port),
+         "--database-url", database_url],
+        cwd=REPO_ROOT, env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    served = Served(f"http://127.0.0.1:{port}")
+    try:
+        for _ in range(200):
+            if server.poll() is not None:
+                break
+            try:
+                httpx.get(f"{served.base_url}/static/style.css", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        yield served
+    finally:
+        if server.poll() is None:
+            server.send_signal(signal.SIGINT)
+        served.output, _ = server.communicate(timeout=30)
+        served.returncode = server.returncode

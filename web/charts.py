@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 WIDTH, HEIGHT = 720, 160
+MAX_SLOT = 90
+"""Widest slot of one bar: a handful of bars stay bars, not slabs."""
 LABELLED_BARS = 12
 """Up to this many bars each get their label under them; more get the first and last only."""
 
@@ -45,7 +47,7 @@ class BarChart:
 def bar_chart(title: str, points: Sequence[tuple[str, float]], *, unit: str = "") -> BarChart:
     """Bars for ``(label, value)`` points, left to right, scaled to the largest value."""
     peak = max((value for _, value in points), default=0.0) or 1.0
-    slot = WIDTH / max(len(points), 1)
+    slot = min(WIDTH / max(len(points), 1), MAX_SLOT)
     gap = min(slot * 0.2, 4.0)
     bars = []
     for index, (label, value) in enumerate(points):
