@@ -161,7 +161,9 @@ class SearchHitBody(BaseModel):
 class SearchResults(BaseModel):
     query: str
     total: int
-    """Matching articles (counted up to 10,000)."""
+    """Matching articles, counted up to ``total_cap``."""
+    total_cap: int
+    """Where counting stopped: ``total == total_cap`` means "at least that many"."""
     offset: int
     limit: int
     hits: list[SearchHitBody]
@@ -284,7 +286,14 @@ def search(
         )
     except ValueError as exc:
         raise BadInput(str(exc)) from None
-    return {"query": q, "total": page.total, "offset": offset, "limit": limit, "hits": page.hits}
+    return {
+        "query": q,
+        "total": page.total,
+        "total_cap": page.cap,
+        "offset": offset,
+        "limit": limit,
+        "hits": page.hits,
+    }
 
 
 @router.get("/runs", response_model=RunList, summary="The latest crawl runs, newest first")
@@ -294,7 +303,7 @@ def list_runs(reader: Reader, limit: PageSize = 20) -> dict[str, Any]:
 
 @router.get("/stats", response_model=Stats, summary="What the archive holds")
 def stats(reader: Reader) -> dict[str, Any]:
-    return {**reader.stats.collect(), "per_day": daily_counts(reader)}
+    return {**reader.totals.get(), "per_day": daily_counts(reader)}
 
 
 def daily_counts(reader: Archive, days: int = CHART_DAYS) -> dict[str, int]:

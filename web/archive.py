@@ -3,8 +3,12 @@ migrated or written, then shared by every request."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Generic, TypeVar
 
 from alembic.script import ScriptDirectory
 from fastapi import Request
@@ -16,6 +20,30 @@ from storage.config import database_problem, mask_url
 from storage.migrate import MIGRATIONS_DIR, current_revision, head_revision
 from storage.search import ArchiveSearch
 from storage.stats import ArchiveStats
+
+T = TypeVar("T")
+SUBCHANNELS_MAX_AGE = 300.0
+"""The subchannels of the filter forms change with the site's sections: rarely."""
+STATS_MAX_AGE = 30.0
+"""The home page's and /api/stats' totals scan the archive: at most one scan per 30 s."""
+
+
+class Recent(Generic[T]):
+    """A value recomputed when older than ``max_age`` seconds (one computation at a time)."""
+
+    def __init__(self, compute: Callable[[], T], max_age: float) -> None:
+        self.compute = compute
+        self.max_age = max_age
+        self._value: T | None = None
+        self._at = -max_age
+        self._lock = threading.Lock()
+
+    def get(self) -> T:
+        with self._lock:
+            if self._value is None or time.monotonic() - self._at > self.max_age:
+                self._value = self.compute()
+                self._at = time.monotonic()
+            return self._value
 
 
 class ArchiveNotReady(RuntimeError):
@@ -30,6 +58,15 @@ class Archive:
     browser: ArchiveBrowser
     search: ArchiveSearch
     stats: ArchiveStats
+    subchannels: Recent[list[str]] = field(init=False)
+    totals: Recent[dict[str, Any]] = field(init=False)
+    """``ArchiveStats.collect()``, at most :data:`STATS_MAX_AGE` old."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "subchannels", Recent(self.browser.subchannels, SUBCHANNELS_MAX_AGE)
+        )
+        object.__setattr__(self, "totals", Recent(self.stats.collect, STATS_MAX_AGE))
 
 
 def check_schema(url: str) -> None:

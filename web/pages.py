@@ -43,13 +43,13 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
 
 def filter_form(reader: Archive, filters: ArticleFilters) -> dict[str, Any]:
     """What the filter form needs: current values and the subchannels to choose from."""
-    subchannels = reader.browser.subchannels()
+    subchannels = reader.subchannels.get()
     return {"filters": filters, "current": filters.query_items(), "subchannels": subchannels}
 
 
 @router.get("/")
 def home(request: Request, reader: Reader) -> HTMLResponse:
-    stats = reader.stats.collect()
+    stats = reader.totals.get()
     per_day = daily_counts(reader)
     runs = reader.browser.recent_runs(HOME_RUNS)
     return render(

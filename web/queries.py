@@ -5,7 +5,8 @@ Every search of the web package goes through :func:`search_page`. The storage la
 is being given filters, offsets, counts and plain snippets (the "search API contract");
 :func:`_contract_page` already speaks it, and switching to it is the one marked line in
 :func:`search_page`. Until then :func:`_today_page` asks today's ``ArchiveSearch.search`` for a
-window of hits and filters, counts and pages them here."""
+window of hits and filters, counts and pages them here (ranking and snippets stay the storage
+layer's)."""
 
 from __future__ import annotations
 
@@ -19,8 +20,8 @@ from storage.search import ArchiveSearch, search_words
 
 COUNT_CAP = 10_000
 """Matches are counted up to this many."""
-TODAY_WINDOW = 500
-"""How many of today's ranked hits are filtered and paged here (the contract has no limit)."""
+TODAY_WINDOW = 200
+"""How many of today's ranked hits are filtered, counted and paged here."""
 START, STOP = "\x02", "\x03"
 """Marks around matched words in today's snippets: characters no article text holds."""
 _MARKS_RE = re.compile(f"({START}|{STOP})")
@@ -50,6 +51,12 @@ class SearchPage:
     hits: list[Any]
     """:class:`FoundArticle` today, the contract's ``SearchHit`` after the switch."""
     total: int
+    cap: int
+    """Counting stopped here: ``total == cap`` means "at least that many"."""
+
+    @property
+    def capped(self) -> bool:
+        return self.total >= self.cap
 
 
 def search_page(
@@ -94,8 +101,12 @@ def _today_page(
     offset: int,
     filters: ArticleFilters | None,
 ) -> SearchPage:
-    hits = search.search(query, limit=TODAY_WINDOW, marks=(START, STOP))
-    if filters is not None and filters.query_items():
+    """Unfiltered: the hits up to this page and one more (the count is "at least"). Filtered:
+    a window of :data:`TODAY_WINDOW` hits, filtered here, then paged."""
+    filtering = filters is not None and bool(filters.query_items())
+    window = TODAY_WINDOW if filtering else offset + limit + 1
+    hits = search.search(query, limit=window, marks=(START, STOP))
+    if filters is not None and filtering:
         start, end = day_bounds(filters)
         hits = [
             hit
@@ -117,7 +128,7 @@ def _today_page(
                 highlights=highlights,
             )
         )
-    return SearchPage(found, len(hits))
+    return SearchPage(found, len(hits), window)
 
 
 def _contract_page(
@@ -134,4 +145,4 @@ def _contract_page(
 
     wanted = SearchFilters(**asdict(filters)) if filters is not None else None
     hits = search.search(query, limit=limit, offset=offset, filters=wanted)
-    return SearchPage(list(hits), search.count(query, filters=wanted, cap=COUNT_CAP))
+    return SearchPage(list(hits), search.count(query, filters=wanted, cap=COUNT_CAP), COUNT_CAP)
