@@ -6,7 +6,8 @@ articles of the sample site's catalogue, 40 a day back from today), in a fresh s
 afterwards. ``viva-archive serve`` runs as a child process (one uvicorn worker); an asyncio
 httpx client keeps ``--concurrency`` requests in flight for ``--seconds`` per endpoint:
 ``/api/ping`` (touches nothing: the server's ceiling), ``/articles/{id}`` (random ids),
-``/articles`` (random keyset pages) and ``/search`` (words of the catalogue).
+``/articles`` (random keyset pages) and ``/search`` (words of the catalogue), then ``/search``
+again one request at a time (its latency without queueing).
 Targets: article and list pages >= 50% of the ceiling's requests per second; search p95 <= 150 ms.
 Run: ``python bench/web.py [--articles 100000] [--seconds 10] [--concurrency 16]``.
 """
@@ -186,6 +187,8 @@ def main() -> None:
                 asyncio.run(load(base, name, path, args.seconds, args.concurrency))
                 for name, path in endpoints.items()
             ]
+            serial = "/search, 1 in flight"
+            results.append(asyncio.run(load(base, serial, endpoints["/search"], args.seconds, 1)))
     ceiling = results[0].rps
     print(
         f"\n{args.concurrency} requests in flight, {args.seconds:.0f}s per endpoint, "

@@ -188,26 +188,26 @@ class ArchiveBrowser:
 
     # -- one article ------------------------------------------------------------------------------
 
-    def article(self, article_id: int) -> dict[str, Any] | None:
-        """The export record of an article plus ``gone_at``, or None when it is not archived."""
+    def article(self, article_id: int, *, with_revisions: bool = False) -> dict[str, Any] | None:
+        """The export record of an article plus ``gone_at`` (and, when asked, ``revisions``:
+        what a listing shows of each, oldest first, no body), or None when it is not archived.
+        One session: one connection checkout for the whole page."""
         stmt = select(*ARTICLE_COLUMNS).where(Article.article_id == article_id)
-        with self.sessions() as session:
-            row = session.execute(stmt).mappings().first()
-        if row is None:
-            return None
-        record = article_record(row)
-        record["gone_at"] = row["gone_at"].isoformat() if row["gone_at"] else None
-        return record
-
-    def revision_list(self, article_id: int) -> list[dict[str, Any]]:
-        """What a listing shows of each revision of an article (no body), oldest first."""
-        stmt = (
+        listing = (
             select(*REVISION_LIST_COLUMNS)
             .where(ArticleRevision.article_id == article_id)
             .order_by(ArticleRevision.revision)
         )
         with self.sessions() as session:
-            return [dict(row) for row in session.execute(stmt).mappings()]
+            row = session.execute(stmt).mappings().first()
+            if row is None:
+                return None
+            revisions = session.execute(listing).mappings().all() if with_revisions else None
+        record = article_record(row)
+        record["gone_at"] = row["gone_at"].isoformat() if row["gone_at"] else None
+        if revisions is not None:
+            record["revisions"] = [dict(r) for r in revisions]
+        return record
 
     def revisions(self, article_id: int, numbers: tuple[int, ...] = ()) -> list[ArticleRevision]:
         """Revisions of an article, oldest first (only ``numbers`` when given)."""

@@ -393,6 +393,7 @@ def test_token_guards_everything_but_static(web_archive: WebArchive) -> None:  #
     bearer = {"Authorization": "Bearer s3cret"}
     assert client.get("/api/articles", headers=bearer).status_code == 200
     assert client.get("/", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    assert client.get("/?token=%C3%BC%00").status_code == 401, "any text is merely wrong"
     first = client.get("/articles?token=s3cret")
     assert first.status_code == 200 and "HttpOnly" in first.headers["set-cookie"]
     assert client.get("/runs").status_code == 200, "the cookie carries the token from now on"

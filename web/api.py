@@ -252,10 +252,10 @@ def list_articles(
 
 @router.get("/articles/{article_id}", response_model=ArticleDetail, summary="One article")
 def get_article(reader: Reader, article_id: ArticleId) -> dict[str, Any]:
-    record = reader.browser.article(article_id)
+    record = reader.browser.article(article_id, with_revisions=True)
     if record is None:
         raise HTTPException(404, f"article {article_id} is not in the archive")
-    return {**record, "revisions": reader.browser.revision_list(article_id)}
+    return record
 
 
 @router.get(

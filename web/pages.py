@@ -109,11 +109,10 @@ def search(
 
 @router.get("/articles/{article_id}")
 def article(request: Request, reader: Reader, article_id: ArticleId) -> HTMLResponse:
-    record = reader.browser.article(article_id)
+    record = reader.browser.article(article_id, with_revisions=True)
     if record is None:
         raise HTTPException(404, f"article {article_id} is not in the archive")
-    revisions = reader.browser.revision_list(article_id)
-    return render(request, "article.html", article=record, revisions=revisions)
+    return render(request, "article.html", article=record, revisions=record["revisions"])
 
 
 @router.get("/articles/{article_id}/revisions/{span}")

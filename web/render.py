@@ -79,6 +79,7 @@ def environment() -> Environment:
         loader=PackageLoader("web", "templates"),
         autoescape=True,
         undefined=StrictUndefined,
+        auto_reload=False,  # the package's templates do not change under a running server
         trim_blocks=True,
         lstrip_blocks=True,
     )

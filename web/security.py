@@ -56,7 +56,9 @@ class SecurityMiddleware:
         set_cookie = False
         if self.token and not path.startswith(OPEN_PATHS):
             presented, set_cookie = self.presented_token(scope)
-            if presented is None or not hmac.compare_digest(presented, self.token):
+            if presented is None or not hmac.compare_digest(
+                presented.encode(), self.token.encode()
+            ):
                 await self.refuse(scope, send, 401, "access token required")
                 return
 
