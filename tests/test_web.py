@@ -323,16 +323,23 @@ def test_feeds_list_new_articles_and_changes(client: TestClient, web_archive: We
     assert {int(e["id"].split(":")[3]) for e in dunia} == expected
 
 
-def test_healthz_ok_then_503_after_failures(archive_url: str) -> None:
+def test_healthz_ok_then_503_after_failures(
+    archive_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VIVA_MAX_FAILURES", "2")  # the daemon's own setting
     client = TestClient(create_app(archive_url))
     assert client.get("/healthz").json() == {"status": "ok", "warnings": []}
     journal = RunJournal(archive_url)
-    for _ in range(3):
+    journal.finish(journal.start("recheck", {}), status="finished", reason="finished")
+    for _ in range(2):
         journal.finish(journal.start("latest", {}), status="failed", reason="exit code 1")
     response = client.get("/healthz")
     assert response.status_code == 503
-    assert response.json() == {"status": "unhealthy", "warnings": ["3 latest runs failed in a row"]}
-    assert "3 latest runs failed in a row" in client.get("/").text
+    assert response.json() == {"status": "unhealthy", "warnings": ["2 latest runs failed in a row"]}
+    assert "2 latest runs failed in a row" in client.get("/").text
+    monkeypatch.setenv("VIVA_MAX_FAILURES", "many")
+    with pytest.raises(ArchiveNotReady, match="health thresholds: --max-failures 'many'"):
+        create_app(archive_url)
 
 
 def metric_values(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

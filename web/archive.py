@@ -15,11 +15,14 @@ from fastapi import Request
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from scheduling.durations import ScheduleError
+from scheduling.health import HealthPolicy
 from storage.browse import ArchiveBrowser
 from storage.config import database_problem, mask_url
 from storage.migrate import MIGRATIONS_DIR, current_revision, head_revision
 from storage.search import ArchiveSearch
 from storage.stats import ArchiveStats
+from web.health import daemon_policy
 
 T = TypeVar("T")
 SUBCHANNELS_MAX_AGE = 300.0
@@ -58,6 +61,8 @@ class Archive:
     browser: ArchiveBrowser
     search: ArchiveSearch
     stats: ArchiveStats
+    health: HealthPolicy
+    """The daemon's health thresholds (its environment variables)."""
     subchannels: Recent[list[str]] = field(init=False)
     totals: Recent[dict[str, Any]] = field(init=False)
     """``ArchiveStats.collect()``, at most :data:`STATS_MAX_AGE` old."""
@@ -101,7 +106,11 @@ def check_schema(url: str) -> None:
 def open_archive(url: str) -> Archive:
     """The checked archive at ``url``."""
     check_schema(url)
-    return Archive(url, ArchiveBrowser(url), ArchiveSearch(url), ArchiveStats(url))
+    try:
+        health = daemon_policy()
+    except ScheduleError as exc:
+        raise ArchiveNotReady(f"health thresholds: {exc}") from None
+    return Archive(url, ArchiveBrowser(url), ArchiveSearch(url), ArchiveStats(url), health)
 
 
 def archive(request: Request) -> Archive:

@@ -6,15 +6,22 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from scheduling.health import HealthPolicy, health_warnings
+from scheduling.options import config_from
 from storage.browse import ArchiveBrowser
 
 RUNS_CONSIDERED = 100
 """As many recent runs as the daemon reads after each run."""
 
 
-def current_warnings(browser: ArchiveBrowser, policy: HealthPolicy | None = None) -> list[str]:
+def daemon_policy() -> HealthPolicy:
+    """The daemon's thresholds, read the way it reads them: ``VIVA_MAX_FAILURES``,
+    ``VIVA_STALE_AFTER``, ``VIVA_WARNING_SHARE``, else its defaults. Raises
+    ``scheduling.options.ScheduleError`` (one line) on a bad value."""
+    return config_from([]).health
+
+
+def current_warnings(browser: ArchiveBrowser, policy: HealthPolicy) -> list[str]:
     """The health warnings that hold now (empty: healthy, or no run yet)."""
-    policy = policy or HealthPolicy()
     runs = browser.recent_runs(RUNS_CONSIDERED)
     now = datetime.now(UTC)
     latest_per_mode = {}

@@ -33,7 +33,7 @@ class Health(BaseModel):
     responses={503: {"model": Health, "description": "A health rule is broken"}},
 )
 def healthz(reader: Reader) -> JSONResponse:
-    warnings = current_warnings(reader.browser)
+    warnings = current_warnings(reader.browser, reader.health)
     body = {"status": "unhealthy" if warnings else "ok", "warnings": warnings}
     return JSONResponse(body, status_code=503 if warnings else 200)
 

@@ -57,7 +57,7 @@ def home(request: Request, reader: Reader) -> HTMLResponse:
         "home.html",
         stats=stats,
         runs=runs,
-        warnings=current_warnings(reader.browser),
+        warnings=current_warnings(reader.browser, reader.health),
         per_day=bar_chart("Articles per day, last 90 days (WIB)", list(per_day.items())),
         per_subchannel=bar_chart("Articles per subchannel", list(stats["by_subchannel"].items())),
     )
