@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote_plus, urlencode, urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
@@ -54,6 +54,17 @@ def marked(text: str, highlights: Sequence[Sequence[int]]) -> Markup:
     return Markup("").join(out)
 
 
+def chips(values: Sequence[str], kind: str) -> Markup:
+    """Each name as a link to the list filtered by it (``kind``: ``tag`` or ``author``, never
+    user input); names are escaped, and ``quote_plus`` leaves nothing to escape in the URL."""
+    return Markup(
+        " ".join(
+            f'<a class="chip" href="/articles?{kind}={quote_plus(v)}">{escape(v)}</a>'
+            for v in values
+        )
+    )
+
+
 def query(values: Mapping[str, Any], **overrides: Any) -> str:
     """``?a=1&b=2`` from ``values`` updated by ``overrides`` (None and empty values left out)."""
     merged = {**values, **overrides}
@@ -84,7 +95,12 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(
-        wib=wib, safe_href=safe_href, paragraphs=paragraphs, marked=marked, duration=duration
+        wib=wib,
+        safe_href=safe_href,
+        paragraphs=paragraphs,
+        marked=marked,
+        duration=duration,
+        chips=chips,
     )
     env.globals["query"] = query
     return env
