@@ -151,6 +151,8 @@ def wrk_load(base: str, endpoint: Endpoint, seconds: float, concurrency: int) ->
             [*command, "-d", f"{seconds:.0f}s", base], capture_output=True, text=True, check=True
         ).stdout
     requests, micros, p50, p95, failures = (int(v) for v in out.split("RESULT")[1].split())
+    if requests == 0:  # nothing finished within the window: slower than the window itself
+        return Measure(endpoint.name, 0, 0.0, float("inf"), float("inf"), failures)
     return Measure(
         endpoint.name, requests, requests / (micros / 1e6), p50 / 1e3, p95 / 1e3, failures
     )
@@ -182,6 +184,8 @@ async def client_load(base: str, endpoint: Endpoint, seconds: float, concurrency
     ordered = sorted(latencies)
 
     def ms(share: float) -> float:
+        if not ordered:
+            return float("inf")
         return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000
 
     return Measure(endpoint.name, len(ordered), len(ordered) / wall, ms(0.5), ms(0.95), failures)
