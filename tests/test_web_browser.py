@@ -91,8 +91,6 @@ def test_reader_journey_in_chromium(browser: object, web_archive: WebArchive) ->
         assert page.locator("img").count() == 0, "no picture is loaded from anywhere"
 
         page.goto(f"/articles/{web_archive.edited_id}")
-        if shoot:
-            page.screenshot(path=str(SCREENSHOTS / "article.png"), full_page=True)
         page.click("text=compare with 1")
         expect(page.locator(".side.new ins").first).to_contain_text(EDIT_PREFIX.strip())
         if shoot:
@@ -101,7 +99,5 @@ def test_reader_journey_in_chromium(browser: object, web_archive: WebArchive) ->
         page.click("header nav >> text=Runs")
         expect(page.locator("h1")).to_have_text("Crawl runs")
         expect(page.locator("tr.run")).to_have_count(2)
-        if shoot:
-            page.screenshot(path=str(SCREENSHOTS / "runs.png"), full_page=True)
         context.close()
     assert problems == []
