@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.exc import DatabaseError
 
-from cli import crawl, db, demo, export, reextract, runs, search, show, stats
+from cli import crawl, db, demo, export, reextract, runs, search, serve, show, stats
 from cli.arguments import OneLineParser
 from cli.errors import CliError, database_error
 from storage.config import ConfigError, resolve_database_url
@@ -42,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_parser(subparsers)
     reextract.add_parser(subparsers)
     demo.add_parser(subparsers)
+    serve.add_parser(subparsers)
     return parser
 
 

@@ -1,0 +1,331 @@
+"""Read-only queries of the web reader: filtered article lists with keyset pagination, one
+article with its revisions, the changes feed, daily counts and the figures of the metrics.
+
+Nothing here writes. Lists are ordered newest first by ``article_id``: the site's ids rise over
+time, so id order is publication order, and the key is the primary key, so every page is one
+index range scan whatever its depth (no ``OFFSET``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, Select, func, literal, select, union_all
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.engine import get_session_factory
+from storage.export import ARTICLE_COLUMNS, SITE_ZONE, article_record
+from storage.models import (
+    Article,
+    ArticleAuthor,
+    ArticleRevision,
+    ArticleTag,
+    Author,
+    CrawlRun,
+    Tag,
+)
+from storage.types import UTCDateTime
+
+MAX_ARTICLE_ID = 2**63 - 1
+"""Ids beyond this fit neither SQLite INTEGER nor PostgreSQL bigint: callers refuse them."""
+
+LIST_COLUMNS = (
+    Article.article_id, Article.title, Article.url, Article.subchannel, Article.published_at,
+    Article.authors, Article.tags, Article.status, Article.gone_at, Article.revision_count,
+    Article.description,
+)  # fmt: skip
+"""What a list row shows (no body: lists stay light)."""
+REVISION_LIST_COLUMNS = (
+    ArticleRevision.revision, ArticleRevision.captured_at, ArticleRevision.source,
+    ArticleRevision.content_hash, ArticleRevision.title, ArticleRevision.word_count,
+    ArticleRevision.crawl_run_id, ArticleRevision.parser_version, ArticleRevision.warc_records,
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleFilters:
+    """What a list or a search is narrowed to; every field optional (None: no restriction)."""
+
+    subchannel: str | None = None
+    since: date | None = None
+    """First WIB calendar day of publication, inclusive."""
+    until: date | None = None
+    """Last WIB calendar day of publication, inclusive."""
+    tag: str | None = None
+    """A tag name, exact but case-insensitive."""
+    author: str | None = None
+    """An author name, exact but case-insensitive."""
+    status: str | None = None
+    """``live`` or ``gone`` (None: both)."""
+
+    def query_items(self) -> dict[str, str]:
+        """The filters that are set, as query-string values (for links that keep them)."""
+        values = {
+            "subchannel": self.subchannel,
+            "since": self.since.isoformat() if self.since else None,
+            "until": self.until.isoformat() if self.until else None,
+            "tag": self.tag,
+            "author": self.author,
+            "status": self.status,
+        }
+        return {key: value for key, value in values.items() if value}
+
+
+@dataclass(frozen=True, slots=True)
+class ArticlePage:
+    """One page of a list: rows newest first, and the keys of the neighbouring pages."""
+
+    rows: list[dict[str, Any]]
+    next_after: int | None
+    """Pass as ``after`` for the next (older) page; None on the last page."""
+    prev_before: int | None
+    """Pass as ``before`` for the previous (newer) page; None on the first page."""
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """An edit (a revision after the first) or a removal, for the changes feed."""
+
+    kind: str
+    """``edited`` or ``gone``."""
+    at: datetime
+    article_id: int
+    title: str
+    subchannel: str | None
+    revision: int | None
+    """The new revision of an edit (None for a removal)."""
+
+
+def day_bounds(filters: ArticleFilters) -> tuple[datetime | None, datetime | None]:
+    """``[since 00:00 WIB, the day after until 00:00 WIB)``; open ends stay None."""
+    start = end = None
+    if filters.since:
+        start = datetime.combine(filters.since, datetime.min.time(), SITE_ZONE)
+    if filters.until:
+        end = datetime.combine(filters.until + timedelta(days=1), datetime.min.time(), SITE_ZONE)
+    return start, end
+
+
+def _named(link: Any, table: Any, key: Any, name: str) -> ColumnElement[bool]:
+    """``article_id IN (articles linked to the name``, case-insensitive)."""
+    ids = select(link.article_id).join(table, key == table.id)
+    return Article.article_id.in_(ids.where(func.lower(table.name) == name.lower()))
+
+
+def filtered(stmt: Select[Any], filters: ArticleFilters | None) -> Select[Any]:
+    """``stmt`` (a select over ``articles``) narrowed to ``filters``."""
+    if filters is None:
+        return stmt
+    start, end = day_bounds(filters)
+    if filters.subchannel:
+        stmt = stmt.where(Article.subchannel == filters.subchannel)
+    if start is not None:
+        stmt = stmt.where(Article.published_at >= start)
+    if end is not None:
+        stmt = stmt.where(Article.published_at < end)
+    if filters.status:
+        stmt = stmt.where(Article.status == filters.status)
+    if filters.tag:
+        stmt = stmt.where(_named(ArticleTag, Tag, ArticleTag.tag_id, filters.tag))
+    if filters.author:
+        stmt = stmt.where(_named(ArticleAuthor, Author, ArticleAuthor.author_id, filters.author))
+    return stmt
+
+
+def _publication_day(dialect: str) -> ColumnElement[str]:
+    """``YYYY-MM-DD`` of ``published_at`` on the site's calendar, in the dialect's SQL."""
+    if dialect == "postgresql":
+        return func.to_char(func.timezone("+07:00", Article.published_at), "YYYY-MM-DD")
+    return func.strftime("%Y-%m-%d", Article.published_at, "+7 hours")
+
+
+class ArchiveBrowser:
+    """Read queries over one archive, for the web reader."""
+
+    def __init__(self, url: str | None = None, sessions: sessionmaker[Session] | None = None):
+        self.sessions = sessions or get_session_factory(url)
+
+    # -- lists ------------------------------------------------------------------------------------
+
+    def articles(
+        self,
+        filters: ArticleFilters | None = None,
+        *,
+        limit: int = 50,
+        after: int | None = None,
+        before: int | None = None,
+    ) -> ArticlePage:
+        """A page of articles newest first: those older than ``after``, or the page just newer
+        than ``before`` (one of them, or neither for the first page)."""
+        stmt = filtered(select(*LIST_COLUMNS), filters).limit(limit + 1)
+        if before is not None:
+            stmt = stmt.where(Article.article_id > before).order_by(Article.article_id)
+        else:
+            if after is not None:
+                stmt = stmt.where(Article.article_id < after)
+            stmt = stmt.order_by(Article.article_id.desc())
+        with self.sessions() as session:
+            rows = [dict(row) for row in session.execute(stmt).mappings()]
+        more = len(rows) > limit
+        rows = rows[:limit]
+        if before is not None:
+            rows.reverse()
+            next_after = rows[-1]["article_id"] if rows else None
+            prev_before = rows[0]["article_id"] if more and rows else None
+        else:
+            next_after = rows[-1]["article_id"] if more else None
+            prev_before = rows[0]["article_id"] if after is not None and rows else None
+        return ArticlePage(rows, next_after, prev_before)
+
+    def matching_ids(self, ids: list[int], filters: ArticleFilters) -> set[int]:
+        """Which of ``ids`` satisfy ``filters``."""
+        if not ids:
+            return set()
+        stmt = filtered(select(Article.article_id), filters).where(Article.article_id.in_(ids))
+        with self.sessions() as session:
+            return set(session.scalars(stmt))
+
+    # -- one article ------------------------------------------------------------------------------
+
+    def article(self, article_id: int, *, with_revisions: bool = False) -> dict[str, Any] | None:
+        """The export record of an article plus ``gone_at`` (and, when asked, ``revisions``:
+        what a listing shows of each, oldest first, no body), or None when it is not archived.
+        One session: one connection checkout for the whole page."""
+        stmt = select(*ARTICLE_COLUMNS).where(Article.article_id == article_id)
+        listing = (
+            select(*REVISION_LIST_COLUMNS)
+            .where(ArticleRevision.article_id == article_id)
+            .order_by(ArticleRevision.revision)
+        )
+        with self.sessions() as session:
+            row = session.execute(stmt).mappings().first()
+            if row is None:
+                return None
+            revisions = session.execute(listing).mappings().all() if with_revisions else None
+        record = article_record(row)
+        record["gone_at"] = row["gone_at"].isoformat() if row["gone_at"] else None
+        if revisions is not None:
+            record["revisions"] = [dict(r) for r in revisions]
+        return record
+
+    def revisions(self, article_id: int, numbers: tuple[int, ...] = ()) -> list[ArticleRevision]:
+        """Revisions of an article, oldest first (only ``numbers`` when given)."""
+        stmt = (
+            select(ArticleRevision)
+            .where(ArticleRevision.article_id == article_id)
+            .order_by(ArticleRevision.revision)
+        )
+        if numbers:
+            stmt = stmt.where(ArticleRevision.revision.in_(numbers))
+        with self.sessions() as session:
+            return list(session.scalars(stmt))
+
+    # -- changes ----------------------------------------------------------------------------------
+
+    def changes(self, filters: ArticleFilters | None = None, *, limit: int = 50) -> list[Change]:
+        """The latest edits and removals across the archive, newest first."""
+        edits = filtered(
+            select(
+                literal("edited").label("kind"),
+                ArticleRevision.captured_at.label("at"),
+                Article.article_id,
+                ArticleRevision.title,
+                Article.subchannel,
+                ArticleRevision.revision,
+            )
+            .join(Article, Article.article_id == ArticleRevision.article_id)
+            .where(ArticleRevision.revision > 1),
+            filters,
+        )
+        removals = filtered(
+            select(
+                literal("gone").label("kind"),
+                Article.gone_at.label("at"),
+                Article.article_id,
+                Article.title,
+                Article.subchannel,
+                literal(None).label("revision"),
+            ).where(Article.status == "gone", Article.gone_at.is_not(None)),
+            filters,
+        )
+        both = union_all(edits, removals).subquery()
+        stmt = select(both).order_by(both.c.at.desc(), both.c.article_id.desc()).limit(limit)
+        with self.sessions() as session:
+            rows = session.execute(stmt).all()
+        return [
+            Change(
+                kind=row.kind,
+                at=_aware(row.at),
+                article_id=int(row.article_id),
+                title=row.title,
+                subchannel=row.subchannel,
+                revision=row.revision,
+            )
+            for row in rows
+        ]
+
+    # -- figures ----------------------------------------------------------------------------------
+
+    def per_day(self, first_day: date) -> dict[str, int]:
+        """Articles published per WIB day from ``first_day`` on, oldest first (gaps left out)."""
+        start = datetime.combine(first_day, datetime.min.time(), SITE_ZONE)
+        with self.sessions() as session:
+            day = _publication_day(session.get_bind().dialect.name).label("day")
+            stmt = (
+                select(day, func.count())
+                .where(Article.published_at >= start)
+                .group_by(day)
+                .order_by(day)
+            )
+            return {str(d): int(n) for d, n in session.execute(stmt)}
+
+    def subchannels(self) -> list[str]:
+        """The subchannels the archive holds, by name."""
+        stmt = select(Article.subchannel).where(Article.subchannel.is_not(None)).distinct()
+        with self.sessions() as session:
+            return sorted(session.scalars(stmt))
+
+    def recent_runs(self, limit: int) -> list[CrawlRun]:
+        """The newest runs first."""
+        with self.sessions() as session:
+            return list(session.scalars(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit)))
+
+    def last_successful_runs(self) -> dict[str, datetime]:
+        """When the last finished run of each mode finished."""
+        stmt = (
+            select(CrawlRun.mode, func.max(CrawlRun.finished_at))
+            .where(CrawlRun.status == "finished")
+            .group_by(CrawlRun.mode)
+        )
+        with self.sessions() as session:
+            return {mode: _aware(at) for mode, at in session.execute(stmt) if at is not None}
+
+    def counts(self) -> dict[str, int]:
+        """Articles by status, revisions, and articles whose current version has extraction
+        warnings (``with_warnings``)."""
+        with self.sessions() as session:
+            by_status = dict(
+                session.execute(select(Article.status, func.count()).group_by(Article.status)).all()
+            )
+            revisions = session.scalar(select(func.count()).select_from(ArticleRevision))
+            warned = session.scalar(
+                select(func.count()).where(func.json_array_length(Article.extraction_warnings) > 0)
+            )
+        return {
+            "live": int(by_status.get("live", 0)),
+            "gone": int(by_status.get("gone", 0)),
+            "revisions": int(revisions or 0),
+            "with_warnings": int(warned or 0),
+        }
+
+
+def _aware(value: Any) -> datetime:
+    """A timestamp read through a union or an aggregate, as aware UTC whatever the driver gave
+    (SQLite may hand back text there)."""
+    result = _UTC.process_result_value(value, cast(Any, None))  # the dialect is not consulted
+    assert result is not None
+    return result
+
+
+_UTC = UTCDateTime()

@@ -1,0 +1,88 @@
+"""The web reader's application: routers, static files, error answers and security headers.
+
+``create_app(url)`` checks the archive once (present, at this program's schema) and never
+writes to it; every bad input becomes a 4xx with a one-line reason (JSON under the machine
+paths, an HTML page elsewhere), an unreachable database a 503."""
+
+from __future__ import annotations
+
+import logging
+from importlib.metadata import PackageNotFoundError, version
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import OperationalError
+from starlette.exceptions import HTTPException
+
+from storage.config import error_summary
+from web import api, ops, pages
+from web.archive import open_archive
+from web.metrics import metrics_registry
+from web.security import SecurityMiddleware, wants_json
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = (
+    "Read-only access to the VIVA Militer archive: articles with their revisions, full-text "
+    "search, crawl runs and figures. Lists use keyset pagination (`after`/`before`); errors "
+    'are `{"error": "..."}`.'
+)
+
+
+def _version() -> str:
+    try:
+        return version("viva-militer-archive")
+    except PackageNotFoundError:
+        return "0"
+
+
+def create_app(database_url: str, *, token: str | None = None) -> FastAPI:
+    """The application over the archive at ``database_url``; raises
+    :class:`web.archive.ArchiveNotReady` when it cannot be served as it is."""
+    app = FastAPI(
+        title="VIVA Militer archive",
+        version=_version(),
+        description=DESCRIPTION,
+        docs_url=None,  # the interactive docs load scripts from a CDN: not offered
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    app.state.archive = open_archive(database_url)
+    app.state.metrics = metrics_registry(app.state.archive.browser)
+    app.include_router(api.router)
+    app.include_router(ops.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(packages=[("web", "static")]), name="static")
+    app.add_exception_handler(HTTPException, http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(OperationalError, database_down)  # type: ignore[arg-type]
+    app.add_middleware(SecurityMiddleware, token=token)
+    return app
+
+
+def error_response(request: Request, status: int, message: str) -> Response:
+    """``{"error": message}`` on machine paths, the error page elsewhere."""
+    if wants_json(request.url.path):
+        return JSONResponse({"error": message}, status_code=status)
+    return pages.render(request, "error.html", status=status, status_code=status, message=message)
+
+
+async def http_error(request: Request, exc: HTTPException) -> Response:
+    response = error_response(request, exc.status_code, str(exc.detail))
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+    """The first problem as one line: ``limit: Input should be less than or equal to 100``."""
+    first = exc.errors()[0] if exc.errors() else {}
+    where = ".".join(str(part) for part in first.get("loc", ())[1:]) or "request"
+    return error_response(request, 422, f"{where}: {first.get('msg', 'invalid value')}")
+
+
+async def database_down(request: Request, exc: OperationalError) -> Response:
+    log.error("Database unavailable: %s", error_summary(exc))
+    return error_response(request, 503, "the archive database is unavailable; try again later")

@@ -1,0 +1,169 @@
+"""The HTML pages: server-rendered, readable without JavaScript, every archived string escaped
+by the templates' autoescape."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi.responses import HTMLResponse
+
+from storage.browse import ArticleFilters
+from web.api import ArticleId, Filters, Reader, daily_counts
+from web.archive import Archive
+from web.charts import bar_chart
+from web.diff import revision_text, side_by_side
+from web.health import current_warnings
+from web.params import (
+    DEFAULT_PAGE_SIZE,
+    BadInput,
+    Key,
+    Offset,
+    PageSize,
+    SearchText,
+    clean_text,
+)
+from web.queries import search_page
+from web.render import environment
+
+router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
+templates = environment()
+HOME_RUNS = 8
+SEARCH_PAGE_SIZE = 20
+MAX_RUNS = 200
+_SPAN_RE = re.compile(r"(\d{1,9})\.\.(\d{1,9})")
+
+
+def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """``name`` rendered with ``context`` (plus the request) as an HTML response."""
+    html = templates.get_template(name).render(request=request, **context)
+    return HTMLResponse(html, status_code=status)
+
+
+def filter_form(reader: Archive, filters: ArticleFilters) -> dict[str, Any]:
+    """What the filter form needs: current values and the subchannels to choose from."""
+    subchannels = reader.subchannels.get()
+    return {"filters": filters, "current": filters.query_items(), "subchannels": subchannels}
+
+
+@router.get("/")
+def home(request: Request, reader: Reader) -> HTMLResponse:
+    stats = reader.totals.get()
+    per_day = daily_counts(reader)
+    runs = reader.browser.recent_runs(HOME_RUNS)
+    return render(
+        request,
+        "home.html",
+        stats=stats,
+        runs=runs,
+        warnings=current_warnings(reader.browser, reader.health),
+        per_day=bar_chart("Articles per day, last 90 days (WIB)", list(per_day.items())),
+        per_subchannel=bar_chart("Articles per subchannel", list(stats["by_subchannel"].items())),
+    )
+
+
+@router.get("/articles")
+def articles(
+    request: Request,
+    reader: Reader,
+    filters: Filters,
+    limit: PageSize = DEFAULT_PAGE_SIZE,
+    after: Key = None,
+    before: Key = None,
+) -> HTMLResponse:
+    if after is not None and before is not None:
+        raise BadInput("give after or before, not both")
+    page = reader.browser.articles(filters, limit=limit, after=after, before=before)
+    return render(request, "articles.html", page=page, limit=limit, **filter_form(reader, filters))
+
+
+@router.get("/search")
+def search(
+    request: Request,
+    reader: Reader,
+    filters: Filters,
+    q: SearchText = "",
+    offset: Offset = 0,
+) -> HTMLResponse:
+    context = filter_form(reader, filters)
+    q = clean_text("q", q) or ""
+    if not q:
+        return render(request, "search.html", q="", results=None, offset=0, size=0, **context)
+    try:
+        results = search_page(
+            reader.search, reader.browser, q, limit=SEARCH_PAGE_SIZE, offset=offset, filters=filters
+        )
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
+    return render(
+        request,
+        "search.html",
+        q=q,
+        results=results,
+        offset=offset,
+        size=SEARCH_PAGE_SIZE,
+        **context,
+    )
+
+
+@router.get("/articles/{article_id}")
+def article(request: Request, reader: Reader, article_id: ArticleId) -> HTMLResponse:
+    record = reader.browser.article(article_id, with_revisions=True)
+    if record is None:
+        raise HTTPException(404, f"article {article_id} is not in the archive")
+    return render(request, "article.html", article=record, revisions=record["revisions"])
+
+
+@router.get("/articles/{article_id}/revisions/{span}")
+def revision_diff(
+    request: Request,
+    reader: Reader,
+    article_id: ArticleId,
+    span: Annotated[str, Path(max_length=24, description="A..B")],
+) -> HTMLResponse:
+    match = _SPAN_RE.fullmatch(span)
+    if match is None:
+        raise BadInput(f"{span!r} names no two revisions (expected A..B, e.g. 1..2)")
+    a, b = int(match[1]), int(match[2])
+    found = {r.revision: r for r in reader.browser.revisions(article_id, (a, b))}
+    missing = [n for n in (a, b) if n not in found]
+    if missing:
+        raise HTTPException(404, f"article {article_id} has no revision {missing[0]}")
+    old, new = found[a], found[b]
+    diff = side_by_side(revision_text(old.title, old.body), revision_text(new.title, new.body))
+    record = reader.browser.article(article_id)
+    return render(request, "diff.html", article=record, old=old, new=new, diff=diff)
+
+
+@router.get("/changes")
+def changes(
+    request: Request,
+    reader: Reader,
+    filters: Filters,
+    limit: PageSize = DEFAULT_PAGE_SIZE,
+) -> HTMLResponse:
+    rows = reader.browser.changes(filters, limit=limit)
+    return render(request, "changes.html", changes=rows, **filter_form(reader, filters))
+
+
+@router.get("/runs")
+def runs(
+    request: Request,
+    reader: Reader,
+    limit: Annotated[int, Query(ge=1, le=MAX_RUNS)] = 30,
+) -> HTMLResponse:
+    recent = reader.browser.recent_runs(limit)
+    oldest_first = list(reversed(recent))
+    durations = [
+        (f"#{r.id}", (r.finished_at - r.started_at).total_seconds() if r.finished_at else 0.0)
+        for r in oldest_first
+    ]
+    new = [(f"#{r.id}", float(r.articles_new)) for r in oldest_first]
+    return render(
+        request,
+        "runs.html",
+        runs=recent,
+        durations=bar_chart("Run duration", durations, unit="s"),
+        new_articles=bar_chart("New articles per run", new),
+    )
