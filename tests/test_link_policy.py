@@ -89,8 +89,10 @@ def test_next_listing_page_survives_a_malformed_page_link() -> None:
     assert next_listing_page(html, index, BASE) == f"{index}?page=2"
 
 
-@pytest.mark.parametrize(("query", "number"), [("page=3", 3), ("page=²", 1), ("page=x", 1)])
-def test_page_number_of_odd_queries(query: str, number: int) -> None:
+@pytest.mark.parametrize(
+    ("query", "number"), [("page=3", 3), ("page=²", None), ("page=x", None), ("page=all", None)]
+)
+def test_page_number_of_odd_queries(query: str, number: int | None) -> None:
     assert page_number(f"{BASE}/indeks/militer/all/2026/11/01?{query}") == number
 
 
