@@ -92,13 +92,15 @@ class ArchiveRepository:
         *,
         run_id: int | None = None,
         now: datetime | None = None,
+        source: str = "crawl",
     ) -> BatchResult:
         """Upsert a batch of crawled items in one transaction.
 
         New articles are inserted with revision 1; an article whose content hash differs from
         its latest revision gets the new content and revision N+1 (older revisions stay); an
         unchanged one only has ``last_checked_at`` moved. One ``INSERT ... ON CONFLICT`` decides
-        all three for the whole batch, so concurrent writers cannot race."""
+        all three for the whole batch, so concurrent writers cannot race. ``source`` is recorded
+        on the revisions written (``crawl``, or ``import`` for ``viva-archive import``)."""
         batch = last_per_article(items)
         result = BatchResult()
         if not batch:
@@ -121,7 +123,7 @@ class ArchiveRepository:
                         .where(Article.article_id.in_(ids))
                         .values(last_checked_at=now, status="live", gone_at=None)
                     )
-            _append_revisions(session, by_id, written, now, run_id=run_id, source="crawl")
+            _append_revisions(session, by_id, written, now, run_id=run_id, source=source)
         return result
 
     def _upsert(self, session: Session, rows: list[dict[str, Any]]) -> dict[int, int]:
