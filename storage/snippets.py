@@ -6,6 +6,7 @@ The snippet carries no marks and no markup; each renderer escapes the text for i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -31,12 +32,8 @@ def make_snippet(body: str, words: Sequence[QueryWord], size: int = SNIPPET_WORD
     tokens = list(WORD_RE.finditer(text))
     if not tokens:
         return Snippet(text[:200], ())
-    hits = [_matched(fold(token.group()), words) for token in tokens]
-    best, best_score = 0, -1
-    for start in range(max(1, len(tokens) - size + 1)):
-        score = len({index for hit in hits[start : start + size] for index in hit})
-        if score > best_score:
-            best, best_score = start, score
+    hits = _hits(text, tokens, words)
+    best = _best_window(hits, size, len(words))
     window = tokens[best : best + size]
     begin, end = window[0].start(), window[-1].end()
     if end < len(text) and not text[end].isspace():
@@ -52,9 +49,49 @@ def make_snippet(body: str, words: Sequence[QueryWord], size: int = SNIPPET_WORD
     return Snippet(lead + text[begin:end] + tail, highlights)
 
 
-def _matched(token: str, words: Sequence[QueryWord]) -> set[int]:
-    """Indexes of the query words ``token`` is a match of."""
-    return {index for index, word in enumerate(words) if word.matches(token)}
+def _best_window(hits: Sequence[set[int]], size: int, words: int) -> int:
+    """Start of the first ``size``-token window holding the most distinct query words (one
+    pass, counting what enters and leaves the window)."""
+    counts = [0] * words
+    distinct, best, best_score = 0, 0, -1
+    for index, hit in enumerate(hits):
+        for word in hit:
+            counts[word] += 1
+            distinct += counts[word] == 1
+        if index >= size:
+            for word in hits[index - size]:
+                counts[word] -= 1
+                distinct -= counts[word] == 0
+        start = max(0, index - size + 1)
+        if (index >= size - 1 or index == len(hits) - 1) and distinct > best_score:
+            best, best_score = start, distinct
+    return best
+
+
+def _hits(text: str, tokens: Sequence[re.Match[str]], words: Sequence[QueryWord]) -> list[set[int]]:
+    """For each token, the indexes of the query words it is a match of.
+
+    One regular expression per query word over the lower-cased text (fast); token by token
+    when lower-casing changes the text's length (offsets would no longer line up)."""
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        return [
+            {index for index, word in enumerate(words) if word.matches(fold(token.group()))}
+            for token in tokens
+        ]
+    starts: dict[int, set[int]] = {}
+    for index, word in enumerate(words):
+        for match in _pattern(word).finditer(lowered):
+            starts.setdefault(match.start(), set()).add(index)
+    return [starts.get(token.start(), set()) for token in tokens]
+
+
+def _pattern(word: QueryWord) -> re.Pattern[str]:
+    """Where ``word`` matches in lower-cased text: a word starting with one of its forms (or,
+    for a short word, the word itself)."""
+    forms = "|".join(re.escape(form) for form in word.forms)
+    end = "" if word.prefix else r"(?![^\W_])"
+    return re.compile(rf"(?<![^\W_])(?:{forms}){end}")
 
 
 def marked(snippet: str, highlights: Sequence[tuple[int, int]], start: str, stop: str) -> str:
