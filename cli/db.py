@@ -11,6 +11,7 @@ from cli.errors import CliError
 from storage import migrate
 from storage.config import ConfigError, mask_url, resolve_database_url
 from storage.copy import BATCH_SIZE, CopyError, TableCopy, copy_archive, is_empty
+from storage.search import refresh_search_index
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -95,6 +96,7 @@ def run_copy(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from None
     if terminal:
         print("\r\033[K", end="", file=sys.stderr)
+    refresh_search_index(target)
     for table, counts in report.tables.items():
         print(f"{table}: copied {counts.copied:,}, already there {counts.skipped:,}")
     state = "complete" if report.complete else "stopped early: run again with --merge to go on"

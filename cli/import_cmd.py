@@ -14,9 +14,12 @@ from cli.errors import CliError
 from crawler.site import DEFAULT_BASE_URL
 from storage.importer import BATCH_SIZE, ArchiveImport, ImportSummary
 from storage.migrate import ensure_schema
+from storage.search import refresh_search_index
 
 REJECTIONS_SHOWN = 20
 """Rejected lines listed by number; the rest are only counted by reason."""
+REFRESH_AFTER = 1000
+"""Articles written from which the search index is tidied at the end."""
 PROGRESS_EVERY = 50
 """Batches between two progress lines when stderr is not a terminal."""
 
@@ -75,6 +78,8 @@ def run(args: argparse.Namespace) -> int:
             raise CliError(f"cannot read {args.source}: {exc.strerror or exc}") from None
     if terminal:
         print("\r\033[K", end="", file=sys.stderr)
+    if summary.new + summary.updated >= REFRESH_AFTER:
+        refresh_search_index(args.database_url)
     for number, reason in summary.rejections[:REJECTIONS_SHOWN]:
         print(f"line {number}: rejected: {reason}", file=sys.stderr)
     if summary.rejected > REJECTIONS_SHOWN:

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
-from storage.engine import get_session_factory
+from storage.engine import get_engine, get_session_factory
 from storage.export import SITE_ZONE
 from storage.snippets import make_snippet
 from storage.types import UTCDateTime
@@ -278,3 +278,17 @@ class ArchiveSearch:
                     f"{where} LIMIT :cap)"
                 )
             return int(session.execute(_bound(sql, params), params).scalar_one())
+
+
+def refresh_search_index(database_url: str) -> None:
+    """Tidy the search index after a bulk write (import, copy), as the databases' own upkeep
+    would later: PostgreSQL merges GIN's pending list and refreshes the planner's statistics
+    (``VACUUM ANALYZE``); SQLite merges the FTS5 segments (``optimize``) and runs ``ANALYZE``."""
+    engine = get_engine(database_url)
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM (ANALYZE) articles"))
+        return
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO articles_fts(articles_fts) VALUES ('optimize')"))
+        conn.execute(text("ANALYZE"))

@@ -66,20 +66,23 @@ def test_a_changed_article_gets_a_revision_and_versions_in_one_file_are_kept(
 
 def test_bad_lines_are_rejected_by_number_and_the_rest_is_stored(archive_url: str) -> None:
     good = make_item(1)
-    data = lines(
-        good,
-        "{not json",
-        [1, 2],
-        {**make_item(2), "title": ""},
-        {**make_item(3), "article_id": "3"},
-        {**make_item(4), "article_id": 2**63},
-        {**make_item(5), "published_at": "kemarin"},
-        {**make_item(6), "published_at": "0001-01-01T00:10:00+07:00"},
-        {**make_item(7), "article_id": 8},
-        {**make_item(9), "tags": "NATO"},
-        "",
-        make_item(10),
-    ) + [b"\xff\xfe\n"]
+    data = [
+        *lines(
+            good,
+            "{not json",
+            [1, 2],
+            {**make_item(2), "title": ""},
+            {**make_item(3), "article_id": "3"},
+            {**make_item(4), "article_id": 2**63},
+            {**make_item(5), "published_at": "kemarin"},
+            {**make_item(6), "published_at": "0001-01-01T00:10:00+07:00"},
+            {**make_item(7), "article_id": 8},
+            {**make_item(9), "tags": "NATO"},
+            "",
+            make_item(10),
+        ),
+        b"\xff\xfe\n",
+    ]
     summary = run_import(archive_url, data, batch_size=3)
     assert summary.new == 2 and summary.lines == 13
     assert [number for number, _ in summary.rejections] == [2, 3, 4, 5, 6, 7, 8, 9, 10, 13]
