@@ -133,23 +133,33 @@ def _filter_sql(filters: SearchFilters | None) -> tuple[str, dict[str, Any]]:
     return "".join(f" AND {condition}" for condition in conditions), params
 
 
-def _postgres_page(where: str) -> str:
-    match = "to_tsquery('simple'::regconfig, :query)"
-    arm = (
-        "(SELECT a.article_id, {in_title} AS in_title FROM articles a WHERE {test}"
-        f"{where} ORDER BY a.article_id DESC LIMIT :window)"
-    )
-    title = arm.format(in_title="true", test=f"a.search_title @@ {match}")
-    body = arm.format(
-        in_title="false",
-        test=f"a.search_document @@ {match} AND NOT (a.search_title @@ {match})",
-    )
+PG_MATCH = "to_tsquery('simple'::regconfig, :query)"
+PG_TESTS = {
+    True: f"a.search_title @@ {PG_MATCH}",
+    False: f"a.search_document @@ {PG_MATCH} AND NOT (a.search_title @@ {PG_MATCH})",
+}
+"""Title group, body group."""
+PROBE_ROWS, PROBE_MAX = 25, 5000
+"""The newest ``PROBE_ROWS`` × (offset + limit) rows, at most ``PROBE_MAX``, are tried first."""
+
+
+def _postgres_probe(test: str, where: str) -> str:
+    """The newest matches among the newest ``:budget`` articles passing the filters: a walk down
+    the id index that stops after ``:budget`` rows (a subquery with LIMIT is never flattened)."""
     return (
-        f"WITH page AS ({title} UNION ALL {body} "
-        "ORDER BY in_title DESC, article_id DESC LIMIT :limit OFFSET :offset) "
-        "SELECT page.article_id, page.in_title, "
-        f"ts_rank(a.search_document, {match}) AS score "
-        "FROM page JOIN articles a ON a.article_id = page.article_id"
+        "SELECT a.article_id FROM (SELECT a.article_id, a.search_title, a.search_document "
+        f"FROM articles a WHERE true{where} ORDER BY a.article_id DESC LIMIT :budget) AS a "
+        f"WHERE {test} ORDER BY a.article_id DESC LIMIT :window"
+    )
+
+
+def _postgres_all(test: str, where: str) -> str:
+    """The newest matches among all matches, found through the GIN index: the materialized CTE
+    keeps the planner from walking the id index instead (its estimate for a query of many word
+    starts is high whatever the word, and a walk for a rare word reads the whole table)."""
+    return (
+        f"WITH hits AS MATERIALIZED (SELECT a.article_id FROM articles a WHERE {test}{where}) "
+        "SELECT article_id FROM hits ORDER BY article_id DESC LIMIT :window"
     )
 
 
@@ -169,6 +179,10 @@ def _sqlite_page(where: str) -> str:
     )
 
 
+_PG_SCORES = text(
+    f"SELECT article_id, ts_rank(search_document, {PG_MATCH}) FROM articles "
+    "WHERE article_id IN :ids"
+).bindparams(bindparam("ids", expanding=True))
 _DETAILS = (
     text(
         "SELECT article_id, title, url, subchannel, published_at, status, body FROM articles "
@@ -243,10 +257,7 @@ class ArchiveSearch:
     ) -> list[tuple[int, bool, float]]:
         if session.get_bind().dialect.name == "postgresql":
             params["query"] = postgres_query(words)
-            rows = session.execute(_bound(_postgres_page(where), params), params).all()
-            found = {row.article_id: (bool(row.in_title), float(row.score)) for row in rows}
-            order = sorted(found, key=lambda key: (not found[key][0], -key))
-            return [(key, *found[key]) for key in order]
+            return self._postgres_page(session, where, params)
         match = fts5_query(words)
         params |= {
             "title_query": f"title : ({match})",
@@ -256,6 +267,32 @@ class ArchiveSearch:
         }
         rows = session.execute(_bound(_sqlite_page(where), params), params).all()
         return [(row.article_id, bool(row.in_title), float(row.score)) for row in rows]
+
+    def _postgres_page(
+        self, session: Session, where: str, params: dict[str, Any]
+    ) -> list[tuple[int, bool, float]]:
+        """Both groups, each from a probe of the newest articles when that finds enough (a
+        common word), else from the index (a rarer word: then the matches are few)."""
+        ordered: list[tuple[int, bool]] = []
+        for in_title, test in PG_TESTS.items():
+            window = params["offset"] + params["limit"] - len(ordered)  # still to find
+            if window <= 0:
+                break
+            arm = params | {"window": window, "budget": min(PROBE_MAX, PROBE_ROWS * window)}
+            ids = session.scalars(_bound(_postgres_probe(test, where), arm), arm).all()
+            if len(ids) < window:
+                ids = session.scalars(_bound(_postgres_all(test, where), arm), arm).all()
+            ordered += [(article_id, in_title) for article_id in ids]
+        page = ordered[params["offset"] : params["offset"] + params["limit"]]
+        if not page:
+            return []
+        scores = dict(
+            session.execute(
+                _PG_SCORES,
+                {"ids": [article_id for article_id, _ in page], "query": params["query"]},
+            ).all()
+        )
+        return [(article_id, in_title, scores[article_id]) for article_id, in_title in page]
 
     def count(self, query: str, *, filters: SearchFilters | None = None, cap: int = 10_000) -> int:
         """How many articles match, counted up to ``cap`` (reading at most ``cap`` index hits),
