@@ -96,9 +96,17 @@ def fts5_query(words: Sequence[QueryWord]) -> str:
     return " AND ".join(groups)
 
 
-def _filter_sql(filters: SearchFilters | None) -> tuple[str, dict[str, Any]]:
+class NoSuchName(LookupError):
+    """A tag or author filter names nothing in the archive: nothing can match."""
+
+
+def _filter_sql(session: Session, filters: SearchFilters | None) -> tuple[str, dict[str, Any]]:
     """``AND ...`` conditions on alias ``a`` and their parameters; each is served by an index
-    (subchannel/status with published_at, published_at, the tag and author link tables)."""
+    (subchannel/status with published_at, published_at, the tag and author link tables).
+
+    A tag or author is looked up first and filtered by its ids: the planner then knows from its
+    statistics how many articles carry it (a join on the name hides that, and a common tag was
+    planned as a rare one)."""
     if filters is None:
         return "", {}
     conditions: list[str] = []
@@ -124,12 +132,16 @@ def _filter_sql(filters: SearchFilters | None) -> tuple[str, dict[str, Any]]:
         ("author", "article_authors", "author_id", "authors"),
     ):
         value = getattr(filters, name)
-        if value:
-            conditions.append(
-                f"a.article_id IN (SELECT l.article_id FROM {links} l JOIN {names} n "
-                f"ON n.id = l.{key} WHERE lower(n.name) = lower(:{name}))"
-            )
-            params[name] = value
+        if not value:
+            continue
+        lookup = text(f"SELECT id FROM {names} WHERE lower(name) = lower(:name)")
+        ids = session.scalars(lookup, {"name": value}).all()
+        if not ids:
+            raise NoSuchName(name)
+        conditions.append(
+            f"a.article_id IN (SELECT article_id FROM {links} WHERE {key} IN "
+            f"({', '.join(str(int(i)) for i in ids)}))"
+        )
     return "".join(f" AND {condition}" for condition in conditions), params
 
 
@@ -139,8 +151,15 @@ PG_TESTS = {
     False: f"a.search_document @@ {PG_MATCH} AND NOT (a.search_title @@ {PG_MATCH})",
 }
 """Title group, body group."""
-PROBE_ROWS, PROBE_MAX = 25, 5000
+PROBE_ROWS, PROBE_MAX = 100, 10_000
 """The newest ``PROBE_ROWS`` × (offset + limit) rows, at most ``PROBE_MAX``, are tried first."""
+
+
+def _no_table_scans(session: Session) -> None:
+    """Keep this transaction's plans off whole-table scans: the planner prices a row by its
+    heap page and misses that testing a stored vector reads it from TOAST, so a scan that
+    reads every article's vector (over a second at 100,000) looked cheaper than the index."""
+    session.execute(text("SET LOCAL enable_seqscan = off"))
 
 
 def _postgres_probe(test: str, where: str) -> str:
@@ -224,9 +243,12 @@ class ArchiveSearch:
             raise ValueError(
                 f"limit must be ≥ 1 and offset ≥ 0, with offset + limit ≤ {MAX_WINDOW:,}"
             )
-        where, params = _filter_sql(filters)
-        params |= {"limit": limit, "offset": offset, "window": offset + limit}
         with self.sessions() as session:
+            try:
+                where, params = _filter_sql(session, filters)
+            except NoSuchName:
+                return []
+            params |= {"limit": limit, "offset": offset, "window": offset + limit}
             page = self._page(session, words, where, params)
             if not page:
                 return []
@@ -273,6 +295,7 @@ class ArchiveSearch:
     ) -> list[tuple[int, bool, float]]:
         """Both groups, each from a probe of the newest articles when that finds enough (a
         common word), else from the index (a rarer word: then the matches are few)."""
+        _no_table_scans(session)
         ordered: list[tuple[int, bool]] = []
         for in_title, test in PG_TESTS.items():
             window = params["offset"] + params["limit"] - len(ordered)  # still to find
@@ -298,10 +321,14 @@ class ArchiveSearch:
         """How many articles match, counted up to ``cap`` (reading at most ``cap`` index hits),
         for "N results" and paging."""
         words = parse_query(query)
-        where, params = _filter_sql(filters)
-        params["cap"] = max(0, cap)
         with self.sessions() as session:
+            try:
+                where, params = _filter_sql(session, filters)
+            except NoSuchName:
+                return 0
+            params["cap"] = max(0, cap)
             if session.get_bind().dialect.name == "postgresql":
+                _no_table_scans(session)
                 params["query"] = postgres_query(words)
                 sql = (
                     "SELECT count(*) FROM (SELECT 1 FROM articles a WHERE a.search_document @@ "
@@ -324,7 +351,9 @@ def refresh_search_index(database_url: str) -> None:
     engine = get_engine(database_url)
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("VACUUM (ANALYZE) articles"))
+            conn.execute(
+                text("VACUUM (ANALYZE) articles, article_tags, article_authors, tags, authors")
+            )
         return
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO articles_fts(articles_fts) VALUES ('optimize')"))
