@@ -106,7 +106,9 @@ def _filter_sql(session: Session, filters: SearchFilters | None) -> tuple[str, d
 
     A tag or author is looked up first and filtered by its ids: the planner then knows from its
     statistics how many articles carry it (a join on the name hides that, and a common tag was
-    planned as a rare one)."""
+    planned as a rare one). On SQLite ``EXISTS`` lets the walk over the newest matches check each
+    by the link table's key instead of first listing every article with that tag; PostgreSQL
+    plans ``IN`` as the semi-join that suits the case."""
     if filters is None:
         return "", {}
     conditions: list[str] = []
@@ -138,10 +140,16 @@ def _filter_sql(session: Session, filters: SearchFilters | None) -> tuple[str, d
         ids = session.scalars(lookup, {"name": value}).all()
         if not ids:
             raise NoSuchName(name)
-        conditions.append(
-            f"a.article_id IN (SELECT article_id FROM {links} WHERE {key} IN "
-            f"({', '.join(str(int(i)) for i in ids)}))"
-        )
+        listed = ", ".join(str(int(i)) for i in ids)
+        if session.get_bind().dialect.name == "postgresql":
+            conditions.append(
+                f"a.article_id IN (SELECT article_id FROM {links} WHERE {key} IN ({listed}))"
+            )
+        else:
+            conditions.append(
+                f"EXISTS (SELECT 1 FROM {links} l WHERE l.article_id = a.article_id "
+                f"AND l.{key} IN ({listed}))"
+            )
     return "".join(f" AND {condition}" for condition in conditions), params
 
 
