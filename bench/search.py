@@ -274,7 +274,7 @@ def query_kinds(count: int) -> dict[str, list[tuple[str, SearchFilters | None]]]
     }
 
 
-def timings(action: Callable[[], Any], repeats: int = 3) -> list[float]:
+def timings(action: Callable[[], Any], repeats: int = 5) -> list[float]:
     action()  # warm the cache: we measure a running archive, not a cold disk
     result = []
     for _ in range(repeats):

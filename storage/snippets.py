@@ -15,6 +15,7 @@ from storage.word_forms import WORD_RE, QueryWord, fold
 SNIPPET_WORDS = 24
 """Words in a snippet."""
 ELLIPSIS = "…"
+NONE: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +50,7 @@ def make_snippet(body: str, words: Sequence[QueryWord], size: int = SNIPPET_WORD
     return Snippet(lead + text[begin:end] + tail, highlights)
 
 
-def _best_window(hits: Sequence[set[int]], size: int, words: int) -> int:
+def _best_window(hits: Sequence[frozenset[int] | set[int]], size: int, words: int) -> int:
     """Start of the first ``size``-token window holding the most distinct query words (one
     pass, counting what enters and leaves the window)."""
     counts = [0] * words
@@ -68,7 +69,9 @@ def _best_window(hits: Sequence[set[int]], size: int, words: int) -> int:
     return best
 
 
-def _hits(text: str, tokens: Sequence[re.Match[str]], words: Sequence[QueryWord]) -> list[set[int]]:
+def _hits(
+    text: str, tokens: Sequence[re.Match[str]], words: Sequence[QueryWord]
+) -> list[frozenset[int] | set[int]]:
     """For each token, the indexes of the query words it is a match of.
 
     One regular expression per query word over the lower-cased text (fast); token by token
@@ -83,7 +86,7 @@ def _hits(text: str, tokens: Sequence[re.Match[str]], words: Sequence[QueryWord]
     for index, word in enumerate(words):
         for match in _pattern(word).finditer(lowered):
             starts.setdefault(match.start(), set()).add(index)
-    return [starts.get(token.start(), set()) for token in tokens]
+    return [starts.get(token.start(), NONE) for token in tokens]
 
 
 def _pattern(word: QueryWord) -> re.Pattern[str]:
