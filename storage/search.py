@@ -123,10 +123,10 @@ def _filter_sql(session: Session, filters: SearchFilters | None) -> tuple[str, d
         params["subchannel"] = filters.subchannel
     if filters.since and filters.until and filters.since > filters.until:
         raise ValueError(f"since {filters.since} is after until {filters.until}")
-    if filters.since:
+    if filters.since and filters.since > date.min + timedelta(days=1):  # earlier: no bound
         conditions.append("a.published_at >= :since")
         params["since"] = datetime.combine(filters.since, time(), SITE_ZONE)
-    if filters.until:
+    if filters.until and filters.until < date.max - timedelta(days=1):  # later: no bound
         conditions.append("a.published_at < :before")
         params["before"] = datetime.combine(filters.until, time(), SITE_ZONE) + timedelta(days=1)
     for name, links, key, names in (

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
 
+from cli.main import main
 from storage.repository import ArchiveRepository
 from storage.search import ArchiveSearch, SearchFilters
 from tests.factories import make_item
@@ -174,6 +176,7 @@ def test_filters(archive_url: str) -> None:
     assert found(since=date(2026, 11, 21)) == [2, 3], "WIB calendar days"
     assert found(until=date(2026, 11, 20)) == [1]
     assert found(since=date(2026, 11, 21), until=date(2026, 11, 21)) == [2]
+    assert found(since=date(1, 1, 1), until=date(9999, 12, 31)) == [1, 2, 3], "calendar's ends"
     assert found(subchannel="militer-indonesia") == [2]
     assert found(tag="natuna") == [2] and found(tag="NATO") == [1, 3]
     assert found(author="BUDI") == [2] and found(author="Andi Saputra") == [1, 3]
@@ -207,3 +210,24 @@ def test_long_body_snippet_is_a_window_around_the_matches(archive_url: str) -> N
     assert len(hit.snippet.split()) == 24 + 2
     ((start, end),) = hit.highlights
     assert hit.snippet[start:end] == "Rudal"
+
+
+def test_cli_pages_filters_and_marks(archive_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    items = [
+        make_item(100 + k, title=f"Berita {k}", body=f"VIVA – Pasukan <b>{k}</b> siaga.")
+        for k in range(5)
+    ]
+    ArchiveRepository(archive_url).store_articles(items)
+    ArchiveRepository(archive_url).mark_gone([101])
+    base = ["--database-url", archive_url, "search", "pasukan"]
+    assert main([*base, "--limit", "2", "--page", "2"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "3–4 of 5 (title matches first, then newest)"
+    assert "[102]" in out and "[101] Berita 1 (gone)" in out
+    assert "VIVA – [Pasukan] <b>2</b> siaga." in out, "text output: text as is, matches marked"
+    assert main([*base, "--status", "gone", "--json"]) == 0
+    (hit,) = json.loads(capsys.readouterr().out)
+    assert hit["article_id"] == 101 and hit["snippet"] == "VIVA – Pasukan <b>1</b> siaga."
+    assert hit["highlights"] == [[7, 14]]
+    assert main([*base, "--tag", "tidak-ada"]) == 0
+    assert capsys.readouterr().out == "no article matches 'pasukan'\n"
