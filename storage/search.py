@@ -7,9 +7,10 @@ matches the stored ``search_title`` / ``search_document`` vectors and their GIN 
 
 Order: title matches first (every word in the title), then body matches; within each group the
 newest article first (highest id: VIVA ids rise with publication time). That order lets the
-database stop after the page: it walks the id index backwards, or reads the few index matches
-of a rare word, instead of ranking every match (which grows with the number of matches: a
-common word matches every article). ``score`` (``ts_rank`` of the stored vector / FTS5
+database stop after the page instead of ranking every match (a common word matches nearly every
+article): FTS5 yields matches in id order; PostgreSQL first tries the newest articles (a walk
+down the id index with a fixed budget: a common word is found there at once) and otherwise asks
+the GIN index (then the matches are few). ``score`` (``ts_rank`` of the stored vector / FTS5
 ``bm25``) and the snippet are computed for the returned rows only."""
 
 from __future__ import annotations
@@ -191,6 +192,8 @@ def _postgres_all(test: str, where: str) -> str:
 
 
 def _sqlite_page(where: str) -> str:
+    """Both groups in one statement: FTS5 walks each group's matches in descending id order
+    (no sort) and stops after ``:window`` rows passing the filters."""
     arm = (
         "SELECT * FROM (SELECT articles_fts.rowid AS article_id, {in_title} AS in_title, "
         "-bm25(articles_fts, :title_weight, :body_weight) AS score "
