@@ -15,6 +15,7 @@ from storage.export import ArchiveExport
 from storage.migrate import upgrade
 from storage.repository import ArchiveRepository
 from storage.runs import RunJournal
+from storage.search import ArchiveSearch
 from tests.cli_helpers import viva
 from tests.databases import postgres_schema_url, skip_without_postgres
 from tests.factories import make_item
@@ -69,6 +70,9 @@ def test_sqlite_to_postgresql_and_back_is_exact(tmp_path: Path, postgres_url: st
     assert snapshot(postgres_url) == snapshot(source)
     copy_archive(postgres_url, back, batch_size=5)
     assert snapshot(back) == snapshot(source)
+    for url in (postgres_url, back):  # the search index is filled on the way in
+        assert ArchiveSearch(url).count("judul baru") == 1
+        assert ArchiveSearch(url).count("paragraf") == 11
     # the copy is an archive that works: new runs, revisions and tags get fresh ids
     RunJournal(postgres_url).start("latest", {})
     result = ArchiveRepository(postgres_url).store_articles(
