@@ -40,123 +40,27 @@ from storage.search import (
 )
 from storage.word_forms import parse_query
 
-ROOTS = [
-    "kuat",
-    "tahan",
-    "serang",
-    "tembak",
-    "latih",
-    "darat",
-    "jaga",
-    "kirim",
-    "bangun",
-    "tempur",
-    "siaga",
-    "gerak",
-    "lindung",
-    "awas",
-    "kawal",
-    "pantau",
-    "cegah",
-    "lawan",
-    "bela",
-    "ancam",
-    "tangkap",
-    "jatuh",
-    "terbang",
-    "layar",
-    "labuh",
-    "rakit",
-    "uji",
-    "beli",
-    "pasok",
-    "kembang",
-    "rencana",
-    "tugas",
-    "periksa",
-    "selidik",
-    "damai",
-    "runding",
-    "sepakat",
-    "tarik",
-]
+
+def word_list(text: str) -> list[str]:
+    """The words of a text (vocabularies read better as text)."""
+    return text.split()
+
+
+ROOTS = word_list(
+    "kuat tahan serang tembak latih darat jaga kirim bangun tempur siaga gerak lindung "
+    "awas kawal pantau cegah lawan bela ancam tangkap jatuh terbang layar labuh rakit "
+    "uji beli pasok kembang rencana tugas periksa selidik damai runding sepakat tarik"
+)
 AFFIXES = ("", "me", "di", "ber", "per", "ter", "pe", "ke")
-PLAIN = [
-    "pasukan",
-    "tentara",
-    "prajurit",
-    "kapal",
-    "perang",
-    "armada",
-    "pesawat",
-    "tempur",
-    "rudal",
-    "tank",
-    "senjata",
-    "amunisi",
-    "perbatasan",
-    "wilayah",
-    "laut",
-    "udara",
-    "darat",
-    "pangkalan",
-    "markas",
-    "komandan",
-    "panglima",
-    "menteri",
-    "pertahanan",
-    "keamanan",
-    "negara",
-    "pemerintah",
-    "presiden",
-    "operasi",
-    "latihan",
-    "gabungan",
-    "bersama",
-    "sistem",
-    "radar",
-    "satelit",
-    "drone",
-    "helikopter",
-    "fregat",
-    "korvet",
-    "kapal",
-    "selam",
-    "marinir",
-    "kopassus",
-    "angkatan",
-    "darat",
-    "laut",
-    "udara",
-    "militer",
-    "dunia",
-    "indonesia",
-    "rusia",
-    "ukraina",
-    "china",
-    "amerika",
-    "serikat",
-    "israel",
-    "iran",
-    "korea",
-    "jepang",
-    "australia",
-    "natuna",
-    "papua",
-    "sengketa",
-    "konflik",
-    "krisis",
-    "ancaman",
-    "serangan",
-    "pertempuran",
-    "gencatan",
-    "senjata",
-    "bantuan",
-    "kemanusiaan",
-    "anggaran",
-    "industri",
-    "teknologi",
-]
+PLAIN = word_list(
+    "pasukan tentara prajurit kapal perang armada pesawat tempur rudal tank senjata amunisi "
+    "perbatasan wilayah laut udara darat pangkalan markas komandan panglima menteri "
+    "pertahanan keamanan negara pemerintah presiden operasi latihan gabungan bersama "
+    "sistem radar satelit drone helikopter fregat korvet kapal selam marinir kopassus "
+    "angkatan darat laut udara militer dunia indonesia rusia ukraina china amerika serikat "
+    "israel iran korea jepang australia natuna papua sengketa konflik krisis ancaman "
+    "serangan pertempuran gencatan senjata bantuan kemanusiaan anggaran industri teknologi"
+)
 MID_WORDS = ("hipersonik", "kavaleri", "logistik", "sonar", "torpedo", "artileri")
 COMMON_WORDS = ("laporan", "sumber", "pejabat")
 MID_SHARE, COMMON_SHARE = 0.045, 0.9
