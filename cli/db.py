@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 
+from sqlalchemy.exc import ArgumentError, OperationalError
+
 from cli.archive import open_archive
 from cli.arguments import positive
 from cli.errors import CliError
 from storage import migrate
-from storage.config import ConfigError, mask_url, resolve_database_url
+from storage.config import ConfigError, database_problem, mask_url, resolve_database_url
 from storage.copy import BATCH_SIZE, CopyError, TableCopy, copy_archive, is_empty
+from storage.engine import get_engine
 from storage.search import refresh_search_index
 
 
@@ -75,6 +78,18 @@ def run_copy(args: argparse.Namespace) -> int:
         raise CliError(str(exc).replace("DATABASE_URL", "--to"), exit_code=2) from None
     if target == source:
         raise CliError("--to names the archive being copied", exit_code=2)
+    try:
+        get_engine(target)
+    except ArgumentError:  # an unknown dialect or driver
+        raise CliError(f"--to is not a usable database URL: {mask_url(target)}", 2) from None
+    try:
+        return _copy(source, target, args)
+    except OperationalError as exc:  # the source answered already: the target failed
+        raise CliError(database_problem(target, exc)) from None
+
+
+def _copy(source: str, target: str, args: argparse.Namespace) -> int:
+    """Copy, report progress on a terminal, tidy the target's search index, summarize."""
     if not args.merge and not is_empty(target):
         raise CliError(f"{mask_url(target)} is not empty: add --merge to continue a copy into it")
     terminal = sys.stderr.isatty()

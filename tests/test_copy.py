@@ -111,3 +111,20 @@ def test_another_archive_is_never_overwritten(tmp_path: Path) -> None:
     with pytest.raises(CopyError, match="holds another archive"):
         copy_archive(source, other)
     assert snapshot(other)["articles"] == before["articles"]
+
+
+@pytest.mark.parametrize(
+    ("target", "code", "message"),
+    [
+        ("postgresql+psycopg://u:s3cr3t@127.0.0.1:1/x", 1, "cannot use database postgresql"),
+        ("notaurl://", 2, "--to is not a usable database URL"),
+        ("not a url", 2, "--to is not a database URL"),
+        ("SOURCE", 2, "--to names the archive being copied"),
+    ],
+)
+def test_bad_targets_are_one_line(tmp_path: Path, target: str, code: int, message: str) -> None:
+    source = f"sqlite:///{tmp_path / 'source.sqlite3'}"
+    fill(source, count=2)
+    done = viva("--database-url", source, "db", "copy", "--to", target.replace("SOURCE", source))
+    assert done.returncode == code and "Traceback" not in done.stderr
+    assert done.stderr.count("\n") == 1 and message in done.stderr and "s3cr3t" not in done.stderr
