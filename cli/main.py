@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.exc import DatabaseError
 
-from cli import crawl, db, demo, export, reextract, runs, search, serve, show, stats
+from cli import crawl, db, demo, export, import_cmd, reextract, runs, search, serve, show, stats
 from cli.arguments import OneLineParser
 from cli.errors import CliError, database_error
 from storage.config import ConfigError, resolve_database_url
@@ -38,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     runs.add_parser(subparsers)
     stats.add_parser(subparsers)
     export.add_parser(subparsers)
+    import_cmd.add_parser(subparsers)
     search.add_parser(subparsers)
     show.add_parser(subparsers)
     reextract.add_parser(subparsers)

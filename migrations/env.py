@@ -37,8 +37,9 @@ def _configure(connection: Connection) -> None:
     )
 
 
-SEARCH_OBJECTS = ("articles_fts", "ix_articles_search")
-"""Dialect-specific full-text search objects made by migration 0002, not by the models."""
+SEARCH_OBJECTS = ("articles_fts", "ix_articles_search", "search_title", "search_document")
+"""Dialect-specific full-text search objects made by migrations 0002 and 0005, not by the
+models."""
 
 
 def _include_object(

@@ -116,7 +116,8 @@ class ArticleRevision(Base):
         ForeignKey("crawl_runs.id", ondelete="SET NULL"), index=True
     )
     source: Mapped[str] = mapped_column(String(12), default="crawl", server_default="crawl")
-    """How the revision was made: ``crawl`` (fetched) or ``reextract`` (re-read from WARC)."""
+    """How the revision was made: ``crawl`` (fetched), ``reextract`` (re-read from WARC) or
+    ``import`` (``viva-archive import``)."""
     parser_version: Mapped[str | None] = mapped_column(String(40))
     """Version of the extraction code that produced this content."""
     warc_records: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)

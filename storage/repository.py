@@ -102,6 +102,7 @@ class ArchiveRepository:
         *,
         run_id: int | None = None,
         now: datetime | None = None,
+        source: str = "crawl",
     ) -> BatchResult:
         """Upsert a batch of crawled items in one transaction (``InvalidItem`` if one of them
         cannot be stored: then nothing is written).
@@ -109,7 +110,8 @@ class ArchiveRepository:
         New articles are inserted with revision 1; an article whose content hash differs from
         its latest revision gets the new content and revision N+1 (older revisions stay); an
         unchanged one only has ``last_checked_at`` moved. One ``INSERT ... ON CONFLICT`` decides
-        all three for the whole batch, so concurrent writers cannot race."""
+        all three for the whole batch, so concurrent writers cannot race. ``source`` is recorded
+        on the revisions written (``crawl``, or ``import`` for ``viva-archive import``)."""
         batch = last_per_article(items)
         result = BatchResult()
         if not batch:
@@ -132,7 +134,7 @@ class ArchiveRepository:
                         .where(Article.article_id.in_(ids))
                         .values(last_checked_at=now, status="live", gone_at=None)
                     )
-            _append_revisions(session, by_id, written, now, run_id=run_id, source="crawl")
+            _append_revisions(session, by_id, written, now, run_id=run_id, source=source)
             _complete_captures(session, [by_id[key] for key in result.unchanged])
         return result
 

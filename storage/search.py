@@ -1,66 +1,61 @@
-"""Full-text search over article titles and bodies: ranked hits with a highlighted snippet.
+"""Full-text search over article titles and bodies: a page of hits, filters, a capped count.
 
-PostgreSQL matches :data:`PG_DOCUMENT`, the exact expression of the GIN index ``ix_articles_search``
-(migration 0002), so the index serves the query; SQLite matches the FTS5 table ``articles_fts``
-that triggers keep in sync. Title matches always rank before body-only matches, then relevance
-(``ts_rank`` / ``bm25`` with the title weighted higher) orders each group."""
+Both databases index words unstemmed and match the same way (:mod:`storage.word_forms`: every
+query word must occur, as any word starting with one of its Indonesian forms). PostgreSQL
+matches the stored ``search_title`` / ``search_document`` vectors and their GIN indexes
+(migration 0005); SQLite the FTS5 table ``articles_fts`` (migration 0002).
+
+Order: title matches first (every word in the title), then body matches; within each group the
+newest article first (highest id: VIVA ids rise with publication time). That order lets the
+database stop after the page instead of ranking every match (a common word matches nearly every
+article): FTS5 yields matches in id order; PostgreSQL first tries the newest articles (a walk
+down the id index with a fixed budget: a common word is found there at once) and otherwise asks
+the GIN index (then the matches are few). ``score`` (``ts_rank`` of the stored vector / FTS5
+``bm25``) and the snippet are computed for the returned rows only."""
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import TextualSelect, text
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import bindparam, text
+from sqlalchemy.orm import Session
 
-from storage.engine import get_session_factory
+from storage.engine import get_engine, get_session_factory
+from storage.export import SITE_ZONE
+from storage.snippets import make_snippet
 from storage.types import UTCDateTime
+from storage.word_forms import QueryWord, parse_query
 
-PG_DOCUMENT = (
-    "setweight(to_tsvector('indonesian'::regconfig, coalesce(title, '')), 'A') || "
-    "setweight(to_tsvector('indonesian'::regconfig, coalesce(body, '')), 'B')"
-)
-"""The indexed document; a query must use exactly this expression for the index to apply."""
-
+STATUSES = ("live", "gone")
 TITLE_WEIGHT, BODY_WEIGHT = 10.0, 1.0
-"""bm25 column weights on SQLite (title first)."""
+"""bm25 column weights on SQLite."""
+MAX_WINDOW = 100_000
+"""Deepest row (offset + limit) a search may ask for."""
 
-SNIPPET_WORDS = 24
 
-_PG_SEARCH = f"""
-WITH hits AS (
-    SELECT a.article_id, a.title, a.url, a.subchannel, a.published_at, a.status, a.body,
-           to_tsvector('indonesian'::regconfig, coalesce(a.title, '')) @@ q.query AS in_title,
-           ts_rank({PG_DOCUMENT}, q.query) AS score, q.query
-    FROM articles a, websearch_to_tsquery('indonesian'::regconfig, :query) AS q(query)
-    WHERE ({PG_DOCUMENT}) @@ q.query
-    ORDER BY in_title DESC, score DESC, a.article_id DESC
-    LIMIT :limit
-)
-SELECT article_id, title, url, subchannel, published_at, status, in_title, score,
-       ts_headline('indonesian'::regconfig, body, query, :options) AS snippet
-FROM hits ORDER BY in_title DESC, score DESC, article_id DESC
-"""
+@dataclass(frozen=True, slots=True)
+class SearchFilters:
+    """What a search is narrowed to; None means any."""
 
-_SQLITE_SEARCH = """
-SELECT a.article_id, a.title, a.url, a.subchannel, a.published_at, a.status,
-       a.article_id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH :title_query)
-           AS in_title,
-       -bm25(articles_fts, :title_weight, :body_weight) AS score,
-       snippet(articles_fts, 1, :start, :stop, '…', :words) AS snippet
-FROM articles_fts JOIN articles a ON a.article_id = articles_fts.rowid
-WHERE articles_fts MATCH :query
-ORDER BY in_title DESC, score DESC, a.article_id DESC
-LIMIT :limit
-"""
-
-_WORD_RE = re.compile(r"\w+", re.UNICODE)
+    subchannel: str | None = None
+    since: date | None = None
+    """WIB calendar day (+07:00), inclusive, on ``published_at``."""
+    until: date | None = None
+    """WIB calendar day, inclusive."""
+    tag: str | None = None
+    """Tag name, exact (case-insensitive)."""
+    author: str | None = None
+    """Author name, exact (case-insensitive)."""
+    status: str | None = None
+    """``live`` or ``gone``; None for both."""
 
 
 @dataclass(frozen=True, slots=True)
 class SearchHit:
-    """One matching article, best first."""
+    """One matching article."""
 
     article_id: int
     title: str
@@ -69,74 +64,308 @@ class SearchHit:
     published_at: datetime | None
     status: str
     in_title: bool
-    """Whether the query matched the title (such hits come first)."""
+    """Whether every query word matched the title (such hits come first)."""
     score: float
-    """Relevance within its group; higher is better (scales differ between databases)."""
+    """Relevance, for information (order is title group, then newest); scales differ between
+    databases."""
     snippet: str
-    """A passage of the body on one line, the matched words between the two marks."""
+    """Plain text (no marks, no markup): a passage of the body on one line."""
+    highlights: tuple[tuple[int, int], ...]
+    """``(start, end)`` character offsets of the matched words in ``snippet``."""
 
 
-def fts5_query(query: str) -> str:
-    """A safe FTS5 expression for free text: every word must occur (quoted, so no operator of
-    FTS5's query language can be injected or cause a syntax error)."""
-    return " ".join(f'"{word}"' for word in _WORD_RE.findall(query))
+def postgres_query(words: Sequence[QueryWord]) -> str:
+    """``to_tsquery('simple', ...)`` text: every word, each as any of its forms (prefixes)."""
+    groups = [
+        "(" + " | ".join(f"'{form}':*" for form in word.forms) + ")"
+        if word.prefix
+        else f"'{word.word}'"
+        for word in words
+    ]
+    return " & ".join(groups)
 
 
-def search_words(query: str) -> list[str]:
-    """The words a query searches for (empty: nothing to search)."""
-    return _WORD_RE.findall(query)
+def fts5_query(words: Sequence[QueryWord]) -> str:
+    """An FTS5 expression of the same meaning; every form is quoted, so no operator of FTS5's
+    query language can come from the user's text."""
+    groups = [
+        "(" + " OR ".join(f'"{form}"*' for form in word.forms) + ")"
+        if word.prefix
+        else f'"{word.word}"'
+        for word in words
+    ]
+    return " AND ".join(groups)
 
 
-def _typed(sql: str) -> TextualSelect:
-    """``sql`` with its timestamp column read back as an aware UTC datetime."""
-    return text(sql).columns(published_at=UTCDateTime())
+class NoSuchName(LookupError):
+    """A tag or author filter names nothing in the archive: nothing can match."""
+
+
+def _filter_sql(session: Session, filters: SearchFilters | None) -> tuple[str, dict[str, Any]]:
+    """``AND ...`` conditions on alias ``a`` and their parameters; each is served by an index
+    (subchannel/status with published_at, published_at, the tag and author link tables).
+
+    A tag or author is looked up first and filtered by its ids: the planner then knows from its
+    statistics how many articles carry it (a join on the name hides that, and a common tag was
+    planned as a rare one). On SQLite ``EXISTS`` lets the walk over the newest matches check each
+    by the link table's key instead of first listing every article with that tag; PostgreSQL
+    plans ``IN`` as the semi-join that suits the case."""
+    if filters is None:
+        return "", {}
+    conditions: list[str] = []
+    params: dict[str, Any] = {}
+    if filters.status is not None:
+        if filters.status not in STATUSES:
+            raise ValueError(f"status must be live or gone, not {filters.status!r}")
+        conditions.append("a.status = :status")
+        params["status"] = filters.status
+    if filters.subchannel:
+        conditions.append("a.subchannel = :subchannel")
+        params["subchannel"] = filters.subchannel
+    if filters.since and filters.until and filters.since > filters.until:
+        raise ValueError(f"since {filters.since} is after until {filters.until}")
+    if filters.since and filters.since > date.min + timedelta(days=1):  # earlier: no bound
+        conditions.append("a.published_at >= :since")
+        params["since"] = datetime.combine(filters.since, time(), SITE_ZONE)
+    if filters.until and filters.until < date.max - timedelta(days=1):  # later: no bound
+        conditions.append("a.published_at < :before")
+        params["before"] = datetime.combine(filters.until, time(), SITE_ZONE) + timedelta(days=1)
+    for name, links, key, names in (
+        ("tag", "article_tags", "tag_id", "tags"),
+        ("author", "article_authors", "author_id", "authors"),
+    ):
+        value = getattr(filters, name)
+        if not value:
+            continue
+        lookup = text(f"SELECT id FROM {names} WHERE lower(name) = lower(:name)")
+        ids = session.scalars(lookup, {"name": value}).all()
+        if not ids:
+            raise NoSuchName(name)
+        listed = ", ".join(str(int(i)) for i in ids)
+        if session.get_bind().dialect.name == "postgresql":
+            conditions.append(
+                f"a.article_id IN (SELECT article_id FROM {links} WHERE {key} IN ({listed}))"
+            )
+        else:
+            conditions.append(
+                f"EXISTS (SELECT 1 FROM {links} l WHERE l.article_id = a.article_id "
+                f"AND l.{key} IN ({listed}))"
+            )
+    return "".join(f" AND {condition}" for condition in conditions), params
+
+
+PG_MATCH = "to_tsquery('simple'::regconfig, :query)"
+PG_TESTS = {
+    True: f"a.search_title @@ {PG_MATCH}",
+    False: f"a.search_document @@ {PG_MATCH} AND NOT (a.search_title @@ {PG_MATCH})",
+}
+"""Title group, body group."""
+PROBE_ROWS, PROBE_MAX = 100, 10_000
+"""The newest ``PROBE_ROWS`` × (offset + limit) rows, at most ``PROBE_MAX``, are tried first."""
+
+
+def _no_table_scans(session: Session) -> None:
+    """Keep this transaction's plans off whole-table scans: the planner prices a row by its
+    heap page and misses that testing a stored vector reads it from TOAST, so a scan that
+    reads every article's vector (over a second at 100,000) looked cheaper than the index."""
+    session.execute(text("SET LOCAL enable_seqscan = off"))
+
+
+def _postgres_probe(test: str, where: str) -> str:
+    """The newest matches among the newest ``:budget`` articles passing the filters: a walk down
+    the id index that stops after ``:budget`` rows (a subquery with LIMIT is never flattened)."""
+    return (
+        "SELECT a.article_id FROM (SELECT a.article_id, a.search_title, a.search_document "
+        f"FROM articles a WHERE true{where} ORDER BY a.article_id DESC LIMIT :budget) AS a "
+        f"WHERE {test} ORDER BY a.article_id DESC LIMIT :window"
+    )
+
+
+def _postgres_all(test: str, where: str) -> str:
+    """The newest matches among all matches, found through the GIN index: the materialized CTE
+    keeps the planner from walking the id index instead (its estimate for a query of many word
+    starts is high whatever the word, and a walk for a rare word reads the whole table)."""
+    return (
+        f"WITH hits AS MATERIALIZED (SELECT a.article_id FROM articles a WHERE {test}{where}) "
+        "SELECT article_id FROM hits ORDER BY article_id DESC LIMIT :window"
+    )
+
+
+def _sqlite_page(where: str) -> str:
+    """Both groups in one statement: FTS5 walks each group's matches in descending id order
+    (no sort) and stops after ``:window`` rows passing the filters."""
+    arm = (
+        "SELECT * FROM (SELECT articles_fts.rowid AS article_id, {in_title} AS in_title, "
+        "-bm25(articles_fts, :title_weight, :body_weight) AS score "
+        "FROM articles_fts JOIN articles a ON a.article_id = articles_fts.rowid "
+        f"WHERE articles_fts MATCH {{match}}{where} "
+        "ORDER BY articles_fts.rowid DESC LIMIT :window)"
+    )
+    title = arm.format(in_title=1, match=":title_query")
+    body = arm.format(in_title=0, match=":body_query")
+    return (
+        f"{title} UNION ALL {body} "
+        "ORDER BY in_title DESC, article_id DESC LIMIT :limit OFFSET :offset"
+    )
+
+
+_PG_SCORES = text(
+    f"SELECT article_id, ts_rank(search_document, {PG_MATCH}) FROM articles "
+    "WHERE article_id IN :ids"
+).bindparams(bindparam("ids", expanding=True))
+_DETAILS = (
+    text(
+        "SELECT article_id, title, url, subchannel, published_at, status, body FROM articles "
+        "WHERE article_id IN :ids"
+    )
+    .bindparams(bindparam("ids", expanding=True))
+    .columns(published_at=UTCDateTime())
+)
+
+
+def _bound(sql: str, params: dict[str, Any]) -> Any:
+    """``sql`` with its timestamp parameters stored as the archive stores them (UTC)."""
+    statement = text(sql)
+    for name in ("since", "before"):
+        if name in params:
+            statement = statement.bindparams(bindparam(name, type_=UTCDateTime()))
+    return statement
 
 
 class ArchiveSearch:
     """Runs full-text queries against one archive."""
 
-    def __init__(self, url: str | None = None, sessions: sessionmaker[Session] | None = None):
-        self.sessions = sessions or get_session_factory(url)
+    def __init__(self, database_url: str) -> None:
+        self.sessions = get_session_factory(database_url)
 
     def search(
-        self, query: str, *, limit: int = 20, marks: tuple[str, str] = ("[", "]")
+        self,
+        query: str,
+        *,
+        limit: int = 20,
+        offset: int = 0,
+        filters: SearchFilters | None = None,
     ) -> list[SearchHit]:
-        """The best ``limit`` articles for ``query``; ``marks`` surround matches in snippets."""
-        if not search_words(query):
-            return []
-        with self.sessions() as session:
-            if session.get_bind().dialect.name == "postgresql":
-                options = (
-                    f'StartSel="{marks[0]}", StopSel="{marks[1]}", MaxWords={SNIPPET_WORDS}, '
-                    f"MinWords={SNIPPET_WORDS // 2}, MaxFragments=2, "
-                    'FragmentDelimiter=" … "'
-                )
-                params = {"query": query, "limit": limit, "options": options}
-                rows = session.execute(_typed(_PG_SEARCH), params).all()
-            else:
-                match = fts5_query(query)
-                params = {
-                    "query": match,
-                    "title_query": f"title : ({match})",
-                    "title_weight": TITLE_WEIGHT,
-                    "body_weight": BODY_WEIGHT,
-                    "start": marks[0],
-                    "stop": marks[1],
-                    "words": SNIPPET_WORDS,
-                    "limit": limit,
-                }
-                rows = session.execute(_typed(_SQLITE_SEARCH), params).all()
-        return [
-            SearchHit(
-                article_id=int(row.article_id),
-                title=row.title,
-                url=row.url,
-                subchannel=row.subchannel,
-                published_at=row.published_at,
-                status=row.status,
-                in_title=bool(row.in_title),
-                score=float(row.score),
-                snippet=" ".join((row.snippet or "").split()),
+        """Hits ``offset`` to ``offset + limit`` (title matches first, then newest first).
+
+        ``ValueError`` (one line) for a query without a word, or a limit/offset out of range."""
+        words = parse_query(query)
+        if limit < 1 or offset < 0 or offset + limit > MAX_WINDOW:
+            raise ValueError(
+                f"limit must be ≥ 1 and offset ≥ 0, with offset + limit ≤ {MAX_WINDOW:,}"
             )
-            for row in rows
-        ]
+        with self.sessions() as session:
+            try:
+                where, params = _filter_sql(session, filters)
+            except NoSuchName:
+                return []
+            params |= {"limit": limit, "offset": offset, "window": offset + limit}
+            page = self._page(session, words, where, params)
+            if not page:
+                return []
+            ids = [article_id for article_id, _, _ in page]
+            rows = {row.article_id: row for row in session.execute(_DETAILS, {"ids": ids})}
+        hits = []
+        for article_id, in_title, score in page:
+            row = rows[article_id]
+            snippet = make_snippet(row.body or "", words)
+            hits.append(
+                SearchHit(
+                    article_id=int(article_id),
+                    title=row.title,
+                    url=row.url,
+                    subchannel=row.subchannel,
+                    published_at=row.published_at,
+                    status=row.status,
+                    in_title=bool(in_title),
+                    score=float(score or 0.0),
+                    snippet=snippet.text,
+                    highlights=snippet.highlights,
+                )
+            )
+        return hits
+
+    def _page(
+        self, session: Session, words: list[QueryWord], where: str, params: dict[str, Any]
+    ) -> list[tuple[int, bool, float]]:
+        if session.get_bind().dialect.name == "postgresql":
+            params["query"] = postgres_query(words)
+            return self._postgres_page(session, where, params)
+        match = fts5_query(words)
+        params |= {
+            "title_query": f"title : ({match})",
+            "body_query": f"({match}) NOT (title : ({match}))",
+            "title_weight": TITLE_WEIGHT,
+            "body_weight": BODY_WEIGHT,
+        }
+        rows = session.execute(_bound(_sqlite_page(where), params), params).all()
+        return [(row.article_id, bool(row.in_title), float(row.score)) for row in rows]
+
+    def _postgres_page(
+        self, session: Session, where: str, params: dict[str, Any]
+    ) -> list[tuple[int, bool, float]]:
+        """Both groups, each from a probe of the newest articles when that finds enough (a
+        common word), else from the index (a rarer word: then the matches are few)."""
+        _no_table_scans(session)
+        ordered: list[tuple[int, bool]] = []
+        for in_title, test in PG_TESTS.items():
+            window = params["offset"] + params["limit"] - len(ordered)  # still to find
+            if window <= 0:
+                break
+            arm = params | {"window": window, "budget": min(PROBE_MAX, PROBE_ROWS * window)}
+            ids = session.scalars(_bound(_postgres_probe(test, where), arm), arm).all()
+            if len(ids) < window:
+                ids = session.scalars(_bound(_postgres_all(test, where), arm), arm).all()
+            ordered += [(article_id, in_title) for article_id in ids]
+        page = ordered[params["offset"] : params["offset"] + params["limit"]]
+        if not page:
+            return []
+        scores = dict(
+            session.execute(
+                _PG_SCORES,
+                {"ids": [article_id for article_id, _ in page], "query": params["query"]},
+            ).all()
+        )
+        return [(article_id, in_title, scores[article_id]) for article_id, in_title in page]
+
+    def count(self, query: str, *, filters: SearchFilters | None = None, cap: int = 10_000) -> int:
+        """How many articles match, counted up to ``cap`` (reading at most ``cap`` index hits),
+        for "N results" and paging."""
+        words = parse_query(query)
+        with self.sessions() as session:
+            try:
+                where, params = _filter_sql(session, filters)
+            except NoSuchName:
+                return 0
+            params["cap"] = max(0, cap)
+            if session.get_bind().dialect.name == "postgresql":
+                _no_table_scans(session)
+                params["query"] = postgres_query(words)
+                sql = (
+                    "SELECT count(*) FROM (SELECT 1 FROM articles a WHERE a.search_document @@ "
+                    f"to_tsquery('simple'::regconfig, :query){where} LIMIT :cap) AS hits"
+                )
+            else:
+                params["query"] = fts5_query(words)
+                sql = (
+                    "SELECT count(*) FROM (SELECT 1 FROM articles_fts JOIN articles a "
+                    "ON a.article_id = articles_fts.rowid WHERE articles_fts MATCH :query"
+                    f"{where} LIMIT :cap)"
+                )
+            return int(session.execute(_bound(sql, params), params).scalar_one())
+
+
+def refresh_search_index(database_url: str) -> None:
+    """Tidy the search index after a bulk write (import, copy), as the databases' own upkeep
+    would later: PostgreSQL merges GIN's pending list and refreshes the planner's statistics
+    (``VACUUM ANALYZE``); SQLite merges the FTS5 segments (``optimize``) and runs ``ANALYZE``."""
+    engine = get_engine(database_url)
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(
+                text("VACUUM (ANALYZE) articles, article_tags, article_authors, tags, authors")
+            )
+        return
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO articles_fts(articles_fts) VALUES ('optimize')"))
+        conn.execute(text("ANALYZE"))

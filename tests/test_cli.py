@@ -180,10 +180,13 @@ def test_search_ranks_title_matches_first(
     assert set(found[: len(in_title)]) == in_title, "title matches come first"
     assert all(hit["in_title"] == (hit["article_id"] in in_title) for hit in hits)
     body_only = next(hit for hit in hits if hit["article_id"] == BODY_ONLY_ID)
-    assert "<mark>" in body_only["snippet"] and "pasukan" in body_only["snippet"].lower()
+    snippet, highlights = body_only["snippet"], body_only["highlights"]
+    assert "<mark>" not in snippet and "[" not in snippet, "plain text; renderers mark"
+    assert highlights and all(snippet[a:b].lower() == "pasukan" for a, b in highlights)
 
     code, out, _ = run_cli(capsys, archive.url, "search", "pasukan", "--limit", "2")
-    assert code == 0 and out.startswith(" 1. [") and "[pasukan]" in out.lower()
+    assert code == 0 and out.splitlines()[1].startswith(" 1. [") and "[pasukan]" in out.lower()
+    assert out.startswith("1–2 of ") and " WIB · " in out
 
 
 def test_search_finds_words_of_the_latest_revision(

@@ -1,0 +1,206 @@
+"""Importing JSON lines into the archive: crawler items (``scrapy crawl viva_militer -O
+items.jsonl``) or export records (``viva-archive export --format jsonl``, whose extra fields are
+ignored).
+
+Each line is checked as the crawler's pipelines check an item (:func:`checked_item`), then stored
+through :meth:`ArchiveRepository.store_articles` in batches with revision source ``import``: a
+new article gets revision 1, changed content a new revision, the same content nothing, so
+importing a file twice changes nothing. A bad line is rejected with its line number and reason;
+it never stops the import, and never fails the batch it would have been part of."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from scrapy.exceptions import DropItem
+from sqlalchemy.exc import SQLAlchemyError
+
+from crawler.pipelines.normalize import NormalizePipeline
+from crawler.pipelines.validate import ValidatePipeline
+from storage.config import error_summary
+from storage.export import ITEM_FIELDS
+from storage.records import parse_timestamp, revision_row
+from storage.repository import ArchiveRepository
+
+BATCH_SIZE = 200
+"""Items per write, as the crawler's ``STORE_BATCH_SIZE``."""
+KEPT_FIELDS = (*ITEM_FIELDS, "parser_version")
+"""What an imported line contributes; WARC locations are not imported (the files are not)."""
+MAX_ID = 2**63 - 1
+REJECTIONS_KEPT = 1000
+"""Rejected lines remembered with their numbers (all are counted by reason)."""
+
+_TEXT = ("url", "section", "subchannel", "title", "description", "published_at", "modified_at",
+         "editor", "body", "fetched_at", "content_hash", "parser_version")  # fmt: skip
+_TEXT_LISTS = ("authors", "tags", "extraction_warnings")
+_COUNTS = ("page_count", "word_count")
+
+
+class Rejected(ValueError):
+    """A line that cannot be imported; the message is the reason."""
+
+
+@dataclass(slots=True)
+class ImportSummary:
+    """What an import did so far."""
+
+    lines: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)
+    rejections: list[tuple[int, str]] = field(default_factory=list)
+    """``(line number, reason)`` of the first :data:`REJECTIONS_KEPT` rejected lines."""
+
+    @property
+    def rejected(self) -> int:
+        return sum(self.reasons.values())
+
+    def reject(self, line: int, reason: str) -> None:
+        self.reasons[reason.split(":", 1)[0]] += 1
+        if len(self.rejections) < REJECTIONS_KEPT:
+            self.rejections.append((line, reason))
+
+    def text(self) -> str:
+        """``lines 10 · new 7 · updated 1 · unchanged 1 · rejected 1``."""
+        return (
+            f"lines {self.lines:,} · new {self.new:,} · updated {self.updated:,} · "
+            f"unchanged {self.unchanged:,} · rejected {self.rejected:,}"
+        )
+
+
+def _check_types(record: Mapping[str, Any]) -> None:
+    """Refuse values of the wrong JSON type before they reach the pipelines or SQL."""
+    for name in _TEXT:
+        if record.get(name) is not None and not isinstance(record[name], str):
+            raise Rejected(f"bad {name}: not a string")
+    for name in _TEXT_LISTS:
+        value = record.get(name)
+        if value is not None and not (
+            isinstance(value, list) and all(isinstance(v, str) for v in value)
+        ):
+            raise Rejected(f"bad {name}: not a list of strings")
+    for name in _COUNTS:
+        value = record.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise Rejected(f"bad {name}: not a whole number")
+    images = record.get("images") or []
+    lead = record.get("lead_image")
+    if not isinstance(images, list) or not all(_is_image(image) for image in [*images, lead]):
+        raise Rejected("bad images: each needs a url string")
+    article_id = record.get("article_id")
+    if isinstance(article_id, bool) or not isinstance(article_id, int):
+        raise Rejected("bad article_id: not a whole number")
+    if not 1 <= article_id <= MAX_ID:
+        raise Rejected("bad article_id: out of range")
+
+
+def _is_image(value: Any) -> bool:
+    return value is None or (isinstance(value, dict) and isinstance(value.get("url"), str))
+
+
+def checked_item(record: Any, base_url: str) -> dict[str, Any]:
+    """The item a JSON value stands for, normalized and validated exactly as the crawler's
+    pipelines do (the one place an imported line is checked); :class:`Rejected` with the
+    reason otherwise."""
+    if not isinstance(record, dict):
+        raise Rejected("not a JSON object")
+    item = {name: record[name] for name in KEPT_FIELDS if name in record}
+    _check_types(item)
+    try:
+        NormalizePipeline(base_url).process_item(item)
+        ValidatePipeline(None).process_item(item)
+    except DropItem as exc:
+        raise Rejected(str(exc).rpartition(": ")[0] or str(exc)) from None
+    try:
+        for name in ("published_at", "modified_at", "fetched_at"):
+            stamp = parse_timestamp(item.get(name))
+            if stamp is not None:
+                stamp.astimezone(UTC)  # a time at the edge of the calendar cannot be stored
+        revision_row(item, 1, datetime.now(UTC), None)
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise Rejected(f"bad value: {exc}") from None
+    return item
+
+
+def parse_line(raw: bytes, base_url: str) -> dict[str, Any] | None:
+    """The checked item of one line (None for a blank line); :class:`Rejected` otherwise."""
+    try:
+        line = raw.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise Rejected("not UTF-8") from None
+    if not line:
+        return None
+    try:
+        record = json.loads(line)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise Rejected(f"not JSON: {exc}") from None
+    return checked_item(record, base_url)
+
+
+class ArchiveImport:
+    """Imports lines into one archive, batch by batch."""
+
+    def __init__(self, database_url: str, base_url: str, *, batch_size: int = BATCH_SIZE):
+        self.repository = ArchiveRepository(database_url)
+        self.base_url = base_url
+        self.batch_size = batch_size
+
+    def run(
+        self,
+        lines: Iterable[bytes],
+        progress: Callable[[ImportSummary], None] | None = None,
+    ) -> ImportSummary:
+        """Import every line; ``progress`` is called after each batch."""
+        summary = ImportSummary()
+        batch: dict[int, tuple[int, dict[str, Any]]] = {}
+        drops = logging.getLogger("crawler.drops")
+        level, drops.level = drops.level, logging.ERROR  # rejections are reported by line
+        try:
+            for number, raw in enumerate(lines, 1):
+                summary.lines = number
+                try:
+                    item = parse_line(raw, self.base_url)
+                except Rejected as exc:
+                    summary.reject(number, str(exc))
+                    continue
+                if item is None:
+                    continue
+                if item["article_id"] in batch:  # a later version: store the earlier first
+                    self._store(batch, summary)
+                batch[item["article_id"]] = (number, item)
+                if len(batch) >= self.batch_size:
+                    self._store(batch, summary)
+                    if progress is not None:
+                        progress(summary)
+            self._store(batch, summary)
+        finally:
+            drops.setLevel(level)
+        return summary
+
+    def _store(self, batch: dict[int, tuple[int, dict[str, Any]]], summary: ImportSummary) -> None:
+        """Write the batch; if the database refuses it, write item by item so only the line at
+        fault is rejected."""
+        entries = list(batch.values())
+        batch.clear()
+        if not entries:
+            return
+        try:
+            results = [self.repository.store_articles([i for _, i in entries], source="import")]
+        except SQLAlchemyError:
+            results = []
+            for number, item in entries:
+                try:
+                    results.append(self.repository.store_articles([item], source="import"))
+                except SQLAlchemyError as exc:
+                    summary.reject(number, f"database refused: {error_summary(exc)}")
+        for result in results:
+            summary.new += len(result.new)
+            summary.updated += len(result.updated)
+            summary.unchanged += len(result.unchanged)

@@ -1,0 +1,138 @@
+"""``viva-archive import``: JSON lines checked like crawled items, stored as revisions with source
+``import``, idempotent, bad lines rejected by number, and the export round trip."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+from sqlalchemy import select
+
+from cli.export import write_jsonl
+from storage.engine import get_session_factory
+from storage.export import ITEM_FIELDS, ArchiveExport
+from storage.importer import ArchiveImport, ImportSummary
+from storage.migrate import upgrade
+from storage.models import ArticleRevision
+from storage.repository import ArchiveRepository
+from tests.cli_helpers import viva
+from tests.factories import make_item
+
+BASE = "https://www.viva.co.id"
+
+
+def lines(*records: object) -> list[bytes]:
+    return [
+        (value if isinstance(value, str) else json.dumps(value)).encode() + b"\n"
+        for value in records
+    ]
+
+
+def run_import(url: str, data: list[bytes], batch_size: int = 200) -> ImportSummary:
+    return ArchiveImport(url, BASE, batch_size=batch_size).run(data)
+
+
+def revision_sources(url: str) -> list[tuple[int, int, str]]:
+    stmt = select(ArticleRevision.article_id, ArticleRevision.revision, ArticleRevision.source)
+    with get_session_factory(url)() as session:
+        return [tuple(row) for row in session.execute(stmt.order_by(ArticleRevision.id))]  # type: ignore[misc]
+
+
+def test_items_are_stored_once_with_source_import(archive_url: str) -> None:
+    data = lines(*(make_item(k) for k in (1, 2, 3)))
+    first = run_import(archive_url, data, batch_size=2)
+    assert (first.lines, first.new, first.updated, first.unchanged, first.rejected) == (
+        3,
+        3,
+        0,
+        0,
+        0,
+    )
+    again = run_import(archive_url, data)
+    assert (again.new, again.updated, again.unchanged, again.rejected) == (0, 0, 3, 0)
+    assert revision_sources(archive_url) == [(1, 1, "import"), (2, 1, "import"), (3, 1, "import")]
+
+
+def test_a_changed_article_gets_a_revision_and_versions_in_one_file_are_kept(
+    archive_url: str,
+) -> None:
+    run_import(archive_url, lines(make_item(1)))
+    data = lines(make_item(1, body="Versi dua."), make_item(1, body="Versi tiga."))
+    summary = run_import(archive_url, data)
+    assert (summary.new, summary.updated, summary.unchanged) == (0, 2, 0)
+    assert [rev for _, rev, _ in revision_sources(archive_url)] == [1, 2, 3]
+
+
+def test_bad_lines_are_rejected_by_number_and_the_rest_is_stored(archive_url: str) -> None:
+    good = make_item(1)
+    data = [
+        *lines(
+            good,
+            "{not json",
+            [1, 2],
+            {**make_item(2), "title": ""},
+            {**make_item(3), "article_id": "3"},
+            {**make_item(4), "article_id": 2**63},
+            {**make_item(5), "published_at": "kemarin"},
+            {**make_item(6), "published_at": "0001-01-01T00:10:00+07:00"},
+            {**make_item(7), "article_id": 8},
+            {**make_item(9), "tags": "NATO"},
+            "",
+            make_item(10),
+        ),
+        b"\xff\xfe\n",
+    ]
+    summary = run_import(archive_url, data, batch_size=3)
+    assert summary.new == 2 and summary.lines == 13
+    assert [number for number, _ in summary.rejections] == [2, 3, 4, 5, 6, 7, 8, 9, 10, 13]
+    reasons = dict(summary.rejections)
+    assert reasons[2].startswith("not JSON") and reasons[3] == "not a JSON object"
+    assert reasons[4] == "missing title" and reasons[5] == "bad article_id: not a whole number"
+    assert reasons[6] == "bad article_id: out of range"
+    assert reasons[7].startswith("bad value") and reasons[8].startswith("bad value")
+    assert reasons[9] == "article id does not match url"
+    assert reasons[10] == "bad tags: not a list of strings" and reasons[13] == "not UTF-8"
+    assert summary.reasons["bad article_id"] == 2
+    assert [record["article_id"] for record in ArchiveExport(archive_url).records()] == [1, 10]
+
+
+def test_export_import_export_gives_the_same_item_fields(archive_url: str, tmp_path: Path) -> None:
+    source = f"sqlite:///{tmp_path / 'source.sqlite3'}"
+    upgrade(source)
+    repository = ArchiveRepository(source)
+    repository.store_articles(
+        [
+            make_item(1, body="VIVA – Paragraf «satu».\n\nParagraf 中文."),
+            make_item(2, images=[{"url": "https://thumb.viva.co.id/b.jpg", "caption": None}]),
+            make_item(3, lead_image=None, tags=[], authors=[]),
+        ]
+    )
+    repository.store_articles([make_item(2, title="Judul Baru")])
+    exported = io.StringIO()
+    write_jsonl(ArchiveExport(source).records(), exported)
+    summary = run_import(archive_url, lines(*exported.getvalue().splitlines()))
+    assert (summary.new, summary.rejected) == (3, 0)
+
+    def items(url: str) -> list[dict[str, object]]:
+        return [{k: r[k] for k in ITEM_FIELDS} for r in ArchiveExport(url).records()]
+
+    assert items(archive_url) == items(source)
+
+
+def test_cli_import_reports_progress_summary_and_rejections(
+    archive_url: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "items.jsonl"
+    path.write_bytes(b"".join(lines(make_item(1), "oops", make_item(2))))
+    done = viva("--database-url", archive_url, "import", str(path))
+    assert done.returncode == 1, done.stderr
+    assert "line 2: rejected: not JSON" in done.stderr and "Traceback" not in done.stderr
+    assert done.stdout.strip() == (
+        f"imported {path}: lines 3 · new 2 · updated 0 · unchanged 0 · rejected 1 (not JSON 1)"
+    )
+    again = viva("--database-url", archive_url, "import", "-", input=path.read_text())
+    assert again.returncode == 1
+    assert "new 0 · updated 0 · unchanged 2 · rejected 1" in again.stdout
+    missing = viva("--database-url", archive_url, "import", str(tmp_path / "none.jsonl"))
+    assert missing.returncode == 1 and "cannot read" in missing.stderr
