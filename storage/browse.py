@@ -14,8 +14,9 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, Select, func, literal, select, union_all
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.clock import WIB
 from storage.engine import get_session_factory
-from storage.export import ARTICLE_COLUMNS, SITE_ZONE, article_record
+from storage.export import ARTICLE_COLUMNS, article_record
 from storage.models import (
     Article,
     ArticleAuthor,
@@ -101,9 +102,9 @@ def day_bounds(filters: ArticleFilters) -> tuple[datetime | None, datetime | Non
     """``[since 00:00 WIB, the day after until 00:00 WIB)``; open ends stay None."""
     start = end = None
     if filters.since:
-        start = datetime.combine(filters.since, datetime.min.time(), SITE_ZONE)
+        start = datetime.combine(filters.since, datetime.min.time(), WIB)
     if filters.until:
-        end = datetime.combine(filters.until + timedelta(days=1), datetime.min.time(), SITE_ZONE)
+        end = datetime.combine(filters.until + timedelta(days=1), datetime.min.time(), WIB)
     return start, end
 
 
@@ -177,14 +178,6 @@ class ArchiveBrowser:
             next_after = rows[-1]["article_id"] if more else None
             prev_before = rows[0]["article_id"] if after is not None and rows else None
         return ArticlePage(rows, next_after, prev_before)
-
-    def matching_ids(self, ids: list[int], filters: ArticleFilters) -> set[int]:
-        """Which of ``ids`` satisfy ``filters``."""
-        if not ids:
-            return set()
-        stmt = filtered(select(Article.article_id), filters).where(Article.article_id.in_(ids))
-        with self.sessions() as session:
-            return set(session.scalars(stmt))
 
     # -- one article ------------------------------------------------------------------------------
 
@@ -269,7 +262,7 @@ class ArchiveBrowser:
 
     def per_day(self, first_day: date) -> dict[str, int]:
         """Articles published per WIB day from ``first_day`` on, oldest first (gaps left out)."""
-        start = datetime.combine(first_day, datetime.min.time(), SITE_ZONE)
+        start = datetime.combine(first_day, datetime.min.time(), WIB)
         with self.sessions() as session:
             day = _publication_day(session.get_bind().dialect.name).label("day")
             stmt = (

@@ -23,8 +23,8 @@ from typing import Any
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
+from storage.clock import WIB
 from storage.engine import get_engine, get_session_factory
-from storage.export import SITE_ZONE
 from storage.snippets import make_snippet
 from storage.types import UTCDateTime
 from storage.word_forms import QueryWord, parse_query
@@ -126,10 +126,10 @@ def _filter_sql(session: Session, filters: SearchFilters | None) -> tuple[str, d
         raise ValueError(f"since {filters.since} is after until {filters.until}")
     if filters.since and filters.since > date.min + timedelta(days=1):  # earlier: no bound
         conditions.append("a.published_at >= :since")
-        params["since"] = datetime.combine(filters.since, time(), SITE_ZONE)
+        params["since"] = datetime.combine(filters.since, time(), WIB)
     if filters.until and filters.until < date.max - timedelta(days=1):  # later: no bound
         conditions.append("a.published_at < :before")
-        params["before"] = datetime.combine(filters.until, time(), SITE_ZONE) + timedelta(days=1)
+        params["before"] = datetime.combine(filters.until, time(), WIB) + timedelta(days=1)
     for name, links, key, names in (
         ("tag", "article_tags", "tag_id", "tags"),
         ("author", "article_authors", "author_id", "authors"),

@@ -28,14 +28,13 @@ from tests.web_archive import (
     ADDED_PARAGRAPH,
     EDIT_PREFIX,
     HOSTILE_ID,
-    HOSTILE_IMAGE,
     WebArchive,
     serving,
     web_archive,  # noqa: F401  (the module's fixture)
 )
 from web.app import create_app
 from web.archive import ArchiveNotReady
-from web.queries import START
+from web.render import marked, safe_href
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 PAGES = ("/", "/articles", "/search?q=kalajengking", "/changes", "/runs")
@@ -143,9 +142,11 @@ def test_article_page_escapes_hostile_markup(client: TestClient) -> None:
     assert "<script>alert" not in html and "<b>jaringan" not in html and "<img src=x" not in html
     assert "<h1>&lt;script&gt;alert(1)&lt;/script&gt; Serangan Siber Kalajengking</h1>" in html
     assert "&lt;b&gt;jaringan&lt;/b&gt;" in html
-    shown = f'<span class="unlinked" title="not a web address: shown, not linked">{HOSTILE_IMAGE}'
-    assert shown in html, "the URL is shown as text"
-    assert "javascript:" not in html.replace(shown, ""), "and nowhere else, least of all a link"
+    # The parser never keeps a javascript: picture (only http(s) image URLs are archived), and
+    # the page would show one as text, never as a link (test_unsafe_urls_are_never_links).
+    assert "javascript:" not in html
+    assert "Cscript%3Ealert(2)" in html, "the quoting picture is kept, its URL encoded"
+    assert "<script" not in html
     assert "Tangkapan &lt;img src=x&gt;" in html
     assert "<img" not in html, "pictures are links, never loaded"
 
@@ -218,7 +219,7 @@ def test_api_search_gives_plain_snippets_with_ranges(client: TestClient) -> None
     assert body["total"] == 1 and body["query"] == "kalajengking"
     hit = body["hits"][0]
     assert hit["article_id"] == HOSTILE_ID and hit["in_title"] is True
-    assert "<mark>" not in hit["snippet"] and START not in hit["snippet"], "plain text"
+    assert "<mark>" not in hit["snippet"] and "[" not in hit["snippet"], "plain text"
     assert [hit["snippet"][a:b].lower() for a, b in hit["highlights"]] == ["kalajengking"]
 
 
@@ -484,3 +485,19 @@ def test_viva_archive_serve_runs_a_real_server(web_archive: WebArchive) -> None:
         assert http.get("/healthz", headers=auth).json()["status"] == "ok"
     assert served.returncode == 0, served.output
     assert "GET /" not in served.output, "no access log unless asked for"
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["javascript:alert(1)", " JavaScript:alert(1)", "data:text/html,<b>x</b>", "vbscript:x",
+     "http://[::1", "//example.test/x", "https:///no-host", None, 7],
+)  # fmt: skip
+def test_unsafe_urls_are_never_links(url: object) -> None:
+    assert safe_href(url) is None
+
+
+def test_snippet_marks_are_added_after_escaping() -> None:
+    text = "<script>alert(1)</script> pasukan & co"
+    start = text.index("pasukan")
+    html = str(marked(text, [(start, start + len("pasukan"))]))
+    assert html == "&lt;script&gt;alert(1)&lt;/script&gt; <mark>pasukan</mark> &amp; co"

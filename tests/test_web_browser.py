@@ -1,7 +1,8 @@
 """The web reader in a real Chromium (Debian's package, driven by Playwright) against a real
 ``viva-archive serve`` over crawled archives: home → search → article → revision diff → runs,
 with no JavaScript error, no console error (a CSP violation would be one) and no dialog raised
-by archived content. Screenshots for the README go to ``docs/screenshots/``.
+by archived content. Screenshots for the README go to ``docs/screenshots/`` when
+``SAVE_SCREENSHOTS=1`` (so that a test run leaves the tree as it was).
 
 Without ``/usr/bin/chromium`` the tests skip with the reason, unless ``REQUIRE_BROWSER=1``
 (CI), where they fail instead."""
@@ -69,7 +70,8 @@ def test_reader_journey_in_chromium(browser: object, web_archive: WebArchive) ->
             dialog.dismiss()  # type: ignore[attr-defined]
 
         page.on("dialog", on_dialog)
-        shoot = web_archive.url.startswith("sqlite")  # one set of screenshots is enough
+        # One set of screenshots is enough, and only when asked for.
+        shoot = web_archive.url.startswith("sqlite") and os.environ.get("SAVE_SCREENSHOTS") == "1"
 
         page.goto("/")
         expect(page.locator("h1")).to_have_text("Overview")

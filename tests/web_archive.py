@@ -31,6 +31,9 @@ HOSTILE_ID = 1_940_001
 HOSTILE_TITLE = "<script>alert(1)</script> Serangan Siber Kalajengking"
 HOSTILE_BODY = "VIVA – <script>alert(1)</script> Kalajengking menyerang <b>jaringan</b> militer."
 HOSTILE_IMAGE = "javascript:alert(1)"
+"""A picture the parser refuses (only http(s) pictures are archived)."""
+QUOTING_IMAGE = 'https://img.example.test/a.jpg?x="><script>alert(2)</script>'
+"""A picture the archive keeps whose URL would break out of an unescaped attribute."""
 EDIT_PREFIX = "Gencatan Senjata Diumumkan: "
 ADDED_PARAGRAPH = "Gencatan senjata berlaku mulai tengah malam."
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
@@ -55,7 +58,10 @@ def hostile_article(now: datetime) -> ArticleSpec:
         title=HOSTILE_TITLE,
         tags=("siber", "Kalajengking"),
         pages=((HOSTILE_BODY, "Paragraf kedua tentang pertahanan siber."),),
-        images=(BodyImage(0, ImageSpec(HOSTILE_IMAGE, "Tangkapan <img src=x>", "evil.example")),),
+        images=(
+            BodyImage(0, ImageSpec(HOSTILE_IMAGE, "Gambar skrip", "evil.example")),
+            BodyImage(0, ImageSpec(QUOTING_IMAGE, "Tangkapan <img src=x>", "evil.example")),
+        ),
     )
 
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from cli.runs import run_record
 from storage.browse import MAX_ARTICLE_ID, ArticleFilters
-from storage.export import SITE_ZONE
+from storage.clock import WIB
 from web.archive import Archive, archive
 from web.params import (
     DEFAULT_PAGE_SIZE,
@@ -281,9 +281,7 @@ def search(
     """Every word must occur; title matches first."""
     q = clean_text("q", q) or ""
     try:
-        page = search_page(
-            reader.search, reader.browser, q, limit=limit, offset=offset, filters=filters
-        )
+        page = search_page(reader.search, q, limit=limit, offset=offset, filters=filters)
     except ValueError as exc:
         raise BadInput(str(exc)) from None
     return {
@@ -308,7 +306,7 @@ def stats(reader: Reader) -> dict[str, Any]:
 
 def daily_counts(reader: Archive, days: int = CHART_DAYS) -> dict[str, int]:
     """Articles per WIB day over the last ``days`` days, every day present (zero when none)."""
-    first = datetime.now(SITE_ZONE).date() - timedelta(days=days - 1)
+    first = datetime.now(WIB).date() - timedelta(days=days - 1)
     counted = reader.browser.per_day(first)
     every_day = [(first + timedelta(days=n)).isoformat() for n in range(days)]
     return {day: counted.get(day, 0) for day in every_day}

@@ -116,7 +116,7 @@ def open_archive(url: str) -> Archive:
     return Archive(
         url,
         ArchiveBrowser(sessions=sessions),
-        ArchiveSearch(sessions=sessions),
+        ArchiveSearch(url),  # its own transactions: it sets planner options per search
         ArchiveStats(sessions=sessions),
         health,
     )

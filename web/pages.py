@@ -92,7 +92,7 @@ def search(
         return render(request, "search.html", q="", results=None, offset=0, size=0, **context)
     try:
         results = search_page(
-            reader.search, reader.browser, q, limit=SEARCH_PAGE_SIZE, offset=offset, filters=filters
+            reader.search, q, limit=SEARCH_PAGE_SIZE, offset=offset, filters=filters
         )
     except ValueError as exc:
         raise BadInput(str(exc)) from None

@@ -11,17 +11,14 @@ from urllib.parse import quote_plus, urlencode, urlsplit
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from storage.export import SITE_ZONE
+from storage.clock import display_time
 
 LINKABLE_SCHEMES = ("http", "https")
 
 
 def wib(value: datetime | str | None) -> str:
     """``2026-11-20 10:15 WIB`` (the site's clock), or an em dash for no time."""
-    if not value:
-        return "—"
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return f"{moment.astimezone(SITE_ZONE):%Y-%m-%d %H:%M} WIB"
+    return display_time(value) if value else "—"
 
 
 def safe_href(url: Any) -> str | None:
