@@ -28,8 +28,8 @@ from typing import Any
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from bench.common import database, print_table
+from crawler.importer import ArchiveImport
 from storage.engine import get_engine
-from storage.importer import ArchiveImport
 from storage.migrate import upgrade
 from storage.search import (
     ArchiveSearch,

@@ -11,8 +11,8 @@ from typing import BinaryIO
 
 from cli.arguments import positive
 from cli.errors import CliError
+from crawler.importer import BATCH_SIZE, ArchiveImport, ImportSummary
 from crawler.site import DEFAULT_BASE_URL
-from storage.importer import BATCH_SIZE, ArchiveImport, ImportSummary
 from storage.migrate import ensure_schema
 from storage.search import refresh_search_index
 

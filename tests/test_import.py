@@ -10,9 +10,9 @@ from pathlib import Path
 from sqlalchemy import select
 
 from cli.export import write_jsonl
+from crawler.importer import ArchiveImport, ImportSummary
 from storage.engine import get_session_factory
 from storage.export import ITEM_FIELDS, ArchiveExport
-from storage.importer import ArchiveImport, ImportSummary
 from storage.migrate import upgrade
 from storage.models import ArticleRevision
 from storage.repository import ArchiveRepository
@@ -90,7 +90,9 @@ def test_bad_lines_are_rejected_by_number_and_the_rest_is_stored(archive_url: st
     assert reasons[2].startswith("not JSON") and reasons[3] == "not a JSON object"
     assert reasons[4] == "missing title" and reasons[5] == "bad article_id: not a whole number"
     assert reasons[6] == "bad article_id: out of range"
-    assert reasons[7].startswith("bad value") and reasons[8].startswith("bad value")
+    assert reasons[7].startswith("invalid published_at") and reasons[8].startswith(
+        "invalid published_at"
+    )
     assert reasons[9] == "article id does not match url"
     assert reasons[10] == "bad tags: not a list of strings" and reasons[13] == "not UTF-8"
     assert summary.reasons["bad article_id"] == 2

@@ -15,7 +15,6 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from scrapy.exceptions import DropItem
@@ -25,8 +24,8 @@ from crawler.pipelines.normalize import NormalizePipeline
 from crawler.pipelines.validate import ValidatePipeline
 from storage.config import error_summary
 from storage.export import ITEM_FIELDS
-from storage.records import parse_timestamp, revision_row
 from storage.repository import ArchiveRepository
+from storage.validation import InvalidItem, check_item
 
 BATCH_SIZE = 200
 """Items per write, as the crawler's ``STORE_BATCH_SIZE``."""
@@ -119,13 +118,9 @@ def checked_item(record: Any, base_url: str) -> dict[str, Any]:
     except DropItem as exc:
         raise Rejected(str(exc).rpartition(": ")[0] or str(exc)) from None
     try:
-        for name in ("published_at", "modified_at", "fetched_at"):
-            stamp = parse_timestamp(item.get(name))
-            if stamp is not None:
-                stamp.astimezone(UTC)  # a time at the edge of the calendar cannot be stored
-        revision_row(item, 1, datetime.now(UTC), None)
-    except (ValueError, TypeError, OverflowError) as exc:
-        raise Rejected(f"bad value: {exc}") from None
+        check_item(item)  # the store's own gate, as the repository applies it
+    except InvalidItem as exc:
+        raise Rejected(f"{exc.reason}: {exc.detail}") from None
     return item
 
 
