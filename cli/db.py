@@ -89,7 +89,7 @@ def run_copy(args: argparse.Namespace) -> int:
     try:
         target = resolve_database_url(args.to)
     except ConfigError as exc:
-        raise CliError(str(exc).replace("DATABASE_URL", "--to"), exit_code=2) from None
+        raise CliError(f"--to: {exc}", exit_code=2) from None
     if target == source:
         raise CliError("--to names the archive being copied", exit_code=2)
     try:

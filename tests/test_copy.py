@@ -117,8 +117,8 @@ def test_another_archive_is_never_overwritten(tmp_path: Path) -> None:
     ("target", "code", "message"),
     [
         ("postgresql+psycopg://u:s3cr3t@127.0.0.1:1/x", 1, "cannot use database postgresql"),
-        ("notaurl://", 2, "--to is not a usable database URL"),
-        ("not a url", 2, "--to is not a database URL"),
+        ("notaurl://", 2, "--to: not a database URL"),
+        ("not a url", 2, "--to: not a database URL"),
         ("SOURCE", 2, "--to names the archive being copied"),
     ],
 )

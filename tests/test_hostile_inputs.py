@@ -128,7 +128,7 @@ CASES: list[tuple[str, list[str], int]] = [
     # -- db
     ("db", ["upgrade", "nonsense"], 2),
     ("db", ["downgrade", "nonsense"], 2),
-    ("db", ["downgrade", "-5"], 2),
+    ("db", ["downgrade", "-50"], 2),
     ("db", ["sideways"], 2),
     # -- demo (refused before the sample site starts)
     ("demo", ["--articles", "5"], 2),
