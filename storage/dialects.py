@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Engine, Insert, Table, func, select, text
+from sqlalchemy import Column, ColumnElement, Engine, Insert, Table, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -36,7 +36,11 @@ def upsert(session: Session, table: Table) -> Any:
 
 
 def execute_upsert(
-    session: Session, stmt: Insert, rows: Sequence[Mapping[str, Any]], key: Any, value: Any
+    session: Session,
+    stmt: Insert,
+    rows: Sequence[Mapping[str, Any]],
+    key: Column[Any],
+    value: Column[Any],
 ) -> dict[Any, Any]:
     """Execute the upsert ``stmt`` for ``rows``; returns ``{key: value}`` of the rows it
     inserted or updated (a conflict whose ``WHERE`` is false writes nothing and is left out).
