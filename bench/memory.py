@@ -36,7 +36,7 @@ from bench.common import (
     run_measured,
 )
 from storage.migrate import upgrade
-from storage.repository import ArchiveRepository
+from storage.writes import ArchiveWriter
 
 LIMIT = 300 * 2**20
 FLAT = 1.25
@@ -78,13 +78,13 @@ def export_rows(counts: list[int], backend: str) -> list[list[object]]:
     rows: list[list[object]] = []
     with database(backend) as url, tempfile.TemporaryDirectory(prefix="viva-export-") as folder:
         upgrade(url)
-        repo, stored = ArchiveRepository(url), 0
+        writer, stored = ArchiveWriter(url), 0
         env = {**os.environ, "DATABASE_URL": url}
         for count in counts:
             started = time.perf_counter()
             for first in range(stored, count, FILL_BATCH):
                 last = min(first + FILL_BATCH, count)
-                repo.store_articles([bulk_item(3_000_000 + n) for n in range(first, last)])
+                writer.store_articles([bulk_item(3_000_000 + n) for n in range(first, last)])
             fill, stored = time.perf_counter() - started, count
             out = Path(folder) / "export.jsonl"
             code, wall, peak, tail = run_measured([*EXPORT, "-o", str(out)], env)

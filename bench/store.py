@@ -1,4 +1,4 @@
-"""Benchmark: articles per second through ``ArchiveRepository.store_articles`` on PostgreSQL
+"""Benchmark: articles per second through ``ArchiveWriter.store_articles`` on PostgreSQL
 (new, unchanged, changed articles) beside a plain ``COPY`` of the same rows.
 
 Each batch size gets a fresh schema at head. The ``COPY`` reference writes the rows a first
@@ -25,10 +25,11 @@ sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from bench.common import bulk_item, database, report
 from crawler.settings import STORE_BATCH_SIZE
+from storage.batching import chunks
 from storage.engine import get_engine
 from storage.migrate import upgrade
-from storage.records import article_row, revision_row
-from storage.repository import ArchiveRepository, chunks
+from storage.records import article_row, content_columns, revision_row
+from storage.writes import ArchiveWriter
 
 JSON_COLUMNS = {"authors", "tags", "images", "extraction_warnings", "lead_image"}
 FIRST_ID = 2_000_000
@@ -40,17 +41,20 @@ def timed(action: Callable[[], Any]) -> float:
     return time.perf_counter() - started
 
 
-def store_all(repo: ArchiveRepository, items: Sequence[dict[str, Any]], batch: int) -> None:
+def store_all(writer: ArchiveWriter, items: Sequence[dict[str, Any]], batch: int) -> None:
     for part in chunks(items, batch):
-        repo.store_articles(part)
+        writer.store_articles(part)
 
 
 def copy_rows(url: str, items: Sequence[dict[str, Any]]) -> float:
     """Seconds to ``COPY`` the article and revision rows of ``items`` (built before timing)."""
     now = datetime.now(UTC)
+    contents = [content_columns(item) for item in items]
     tables = {
-        "articles": [article_row(item, now) for item in items],
-        "article_revisions": [revision_row(item, 1, now, None) for item in items],
+        "articles": [article_row(item, c, now) for item, c in zip(items, contents, strict=True)],
+        "article_revisions": [
+            revision_row(item, c, 1, now, None) for item, c in zip(items, contents, strict=True)
+        ],
     }
     for rows in tables.values():
         for row in rows:
@@ -77,11 +81,11 @@ def measure(count: int, batch: int) -> dict[str, float]:
     changed = [bulk_item(FIRST_ID + n, edition=1) for n in range(count)]
     with database("postgresql") as url:
         upgrade(url)
-        repo = ArchiveRepository(url)
+        writer = ArchiveWriter(url)
         seconds = {
-            "new": timed(lambda: store_all(repo, new, batch)),
-            "unchanged": timed(lambda: store_all(repo, new, batch)),
-            "changed": timed(lambda: store_all(repo, changed, batch)),
+            "new": timed(lambda: store_all(writer, new, batch)),
+            "unchanged": timed(lambda: store_all(writer, new, batch)),
+            "changed": timed(lambda: store_all(writer, changed, batch)),
         }
     with database("postgresql") as url:
         upgrade(url)

@@ -1,7 +1,7 @@
 """Benchmark: requests per second and latency of the web reader on an archive of 100,000
 articles on PostgreSQL, under a concurrent load generator on loopback.
 
-The archive is filled through ``ArchiveRepository.store_articles`` in batches (invented
+The archive is filled through ``ArchiveWriter.store_articles`` in batches (invented
 articles of the sample site's catalogue, 40 a day back from today), in a fresh schema dropped
 afterwards. ``viva-archive serve`` runs as a child process (one uvicorn worker);
 ``wrk`` (an asyncio httpx client when wrk is missing) keeps ``--concurrency`` requests in
@@ -45,8 +45,8 @@ from sample_site.catalog import TOPICS, generated_articles
 from sample_site.render import expected_fields
 from storage.engine import dispose_all
 from storage.migrate import upgrade
-from storage.repository import ArchiveRepository
 from storage.runs import RunJournal
+from storage.writes import ArchiveWriter
 
 DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 FIRST_ID = 1_000_000
@@ -77,7 +77,7 @@ def scratch_schema(server: str) -> Iterator[str]:
 def fill(url: str, count: int) -> float:
     """Store ``count`` invented articles (and a few runs); returns the seconds it took."""
     upgrade(url)
-    repository = ArchiveRepository(url)
+    writer = ArchiveWriter(url)
     started = time.perf_counter()
     now = datetime.now(UTC).isoformat()
     specs = generated_articles(count, today_wib(), first_id=FIRST_ID)
@@ -91,7 +91,7 @@ def fill(url: str, count: int) -> float:
                 extraction_warnings=[],
             )
             items.append(item)
-        repository.store_articles(items)
+        writer.store_articles(items)
     journal = RunJournal(url)
     for mode in ("latest", "recheck", "backfill"):
         journal.finish(journal.start(mode, {}), status="finished", reason="finished")

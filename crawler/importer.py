@@ -3,7 +3,7 @@ items.jsonl``) or export records (``viva-archive export --format jsonl``, whose 
 ignored).
 
 Each line is checked as the crawler's pipelines check an item (:func:`checked_item`), then stored
-through :meth:`ArchiveRepository.store_articles` in batches with revision source ``import``: a
+through :meth:`ArchiveWriter.store_articles` in batches with revision source ``import``: a
 new article gets revision 1, changed content a new revision, the same content nothing, so
 importing a file twice changes nothing. A bad line is rejected with its line number and reason;
 it never stops the import, and never fails the batch it would have been part of."""
@@ -24,8 +24,8 @@ from crawler.pipelines.normalize import NormalizePipeline
 from crawler.pipelines.validate import ValidatePipeline
 from storage.config import error_summary
 from storage.export import ITEM_FIELDS
-from storage.repository import ArchiveRepository
 from storage.validation import InvalidItem, check_item
+from storage.writes import ArchiveWriter
 
 BATCH_SIZE = 200
 """Items per write, as the crawler's ``STORE_BATCH_SIZE``."""
@@ -118,7 +118,7 @@ def checked_item(record: Any, base_url: str) -> dict[str, Any]:
     except DropItem as exc:
         raise Rejected(str(exc).rpartition(": ")[0] or str(exc)) from None
     try:
-        check_item(item)  # the store's own gate, as the repository applies it
+        check_item(item)  # the store's own gate, as the archive writer applies it
     except InvalidItem as exc:
         raise Rejected(f"{exc.reason}: {exc.detail}") from None
     return item
@@ -143,7 +143,7 @@ class ArchiveImport:
     """Imports lines into one archive, batch by batch."""
 
     def __init__(self, database_url: str, base_url: str, *, batch_size: int = BATCH_SIZE):
-        self.repository = ArchiveRepository(database_url)
+        self.writer = ArchiveWriter(database_url)
         self.base_url = base_url
         self.batch_size = batch_size
 
@@ -187,12 +187,12 @@ class ArchiveImport:
         if not entries:
             return
         try:
-            results = [self.repository.store_articles([i for _, i in entries], source="import")]
+            results = [self.writer.store_articles([i for _, i in entries], source="import")]
         except SQLAlchemyError:
             results = []
             for number, item in entries:
                 try:
-                    results.append(self.repository.store_articles([item], source="import"))
+                    results.append(self.writer.store_articles([item], source="import"))
                 except SQLAlchemyError as exc:
                     summary.reject(number, f"database refused: {error_summary(exc)}")
         for result in results:

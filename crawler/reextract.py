@@ -29,9 +29,11 @@ from crawler.items import CrawledArticle
 from crawler.pipelines.normalize import NormalizePipeline
 from crawler.pipelines.validate import ValidatePipeline
 from crawler.warc.reader import WarcReadError, read_page
+from storage.batching import CHUNK
+from storage.crawl_queries import CrawlQueries
 from storage.models import ArticleRevision
 from storage.records import COMPARED_FIELDS, changed_fields
-from storage.repository import CHUNK, ArchiveRepository
+from storage.writes import ArchiveWriter
 
 log = logging.getLogger(__name__)
 
@@ -88,17 +90,17 @@ def reextract(
     batch_size: int = CHUNK,
 ) -> ReextractReport:
     """Re-extract the latest capture of the selected articles; see the module docstring."""
-    repo = ArchiveRepository(database_url)
+    queries, writer = CrawlQueries(database_url), ArchiveWriter(database_url)
     report = ReextractReport(PARSER_VERSION, dry_run=dry_run)
     after = 0
-    while revisions := repo.current_revisions(
+    while revisions := queries.current_revisions(
         article_ids=article_ids, fetched_since=fetched_since, after_id=after, limit=batch_size
     ):
         after = revisions[-1].article_id
         examined = (_examine(revision, directory, report) for revision in revisions)
         changed = [item for item in examined if item is not None]
         if changed and not dry_run:
-            written = set(repo.store_reextracted(changed))
+            written = set(writer.store_reextracted(changed))
             for change in report.changed[-len(changed) :]:
                 change.written = change.article_id in written
                 if not change.written:

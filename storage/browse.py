@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Select, func, literal, select, union_all
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.clock import WIB
+from storage.dialects import site_date
 from storage.engine import get_session_factory
 from storage.export import ARTICLE_COLUMNS, article_record
 from storage.models import (
@@ -132,13 +133,6 @@ def filtered(stmt: Select[Any], filters: ArticleFilters | None) -> Select[Any]:
     if filters.author:
         stmt = stmt.where(_named(ArticleAuthor, Author, ArticleAuthor.author_id, filters.author))
     return stmt
-
-
-def _publication_day(dialect: str) -> ColumnElement[str]:
-    """``YYYY-MM-DD`` of ``published_at`` on the site's calendar, in the dialect's SQL."""
-    if dialect == "postgresql":
-        return func.to_char(func.timezone("+07:00", Article.published_at), "YYYY-MM-DD")
-    return func.strftime("%Y-%m-%d", Article.published_at, "+7 hours")
 
 
 class ArchiveBrowser:
@@ -264,7 +258,7 @@ class ArchiveBrowser:
         """Articles published per WIB day from ``first_day`` on, oldest first (gaps left out)."""
         start = datetime.combine(first_day, datetime.min.time(), WIB)
         with self.sessions() as session:
-            day = _publication_day(session.get_bind().dialect.name).label("day")
+            day = site_date(session, Article.published_at, "day").label("day")
             stmt = (
                 select(day, func.count())
                 .where(Article.published_at >= start)

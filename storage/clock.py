@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
-WIB = timezone(timedelta(hours=7), "WIB")
+WIB_OFFSET = timedelta(hours=7)
+"""WIB's distance from UTC: a fixed offset, the zone has no daylight saving."""
+WIB = timezone(WIB_OFFSET, "WIB")
 """Western Indonesia Time, the site's zone (no daylight saving)."""
 
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)

@@ -14,8 +14,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, or_, select, text, tuple_
+from sqlalchemy import Connection, Table, and_, or_, select, tuple_
 
+from storage.dialects import advance_id_sequences
 from storage.engine import get_engine
 from storage.migrate import ensure_schema
 from storage.models import (
@@ -142,10 +143,10 @@ def copy_archive(
                 written += bool(missing)
                 if max_batches is not None and written >= max_batches:
                     report.complete = False
-                    _advance_sequences(target)
+                    advance_id_sequences(get_engine(target), SERIAL_TABLES)
                     return report
             reader.rollback()  # end the read transaction between tables
-    _advance_sequences(target)
+    advance_id_sequences(get_engine(target), SERIAL_TABLES)
     return report
 
 
@@ -166,19 +167,3 @@ def _missing(writer: Connection, table: Table, rows: Sequence[Any]) -> list[Any]
                 "--merge only continues a copy of this archive"
             )
     return missing
-
-
-def _advance_sequences(url: str) -> None:
-    """Move PostgreSQL's id sequences past the copied ids, so the next crawl run, revision or
-    tag gets a fresh id."""
-    engine = get_engine(url)
-    if engine.dialect.name != "postgresql":
-        return
-    with engine.begin() as conn:
-        for name in SERIAL_TABLES:
-            highest = conn.execute(text(f"SELECT max(id) FROM {name}")).scalar()
-            if highest is not None:
-                conn.execute(
-                    text("SELECT setval(pg_get_serial_sequence(:table, 'id'), :value)"),
-                    {"table": name, "value": highest},
-                )

@@ -31,7 +31,8 @@ def _image(value: Any) -> dict[str, Any] | None:
 
 
 def content_columns(item: Mapping[str, Any]) -> dict[str, Any]:
-    """The columns an article and each of its revisions share, from one item."""
+    """The columns an article and each of its revisions share, from one item: computed once
+    per item and given to both :func:`article_row` and :func:`revision_row`."""
     return {
         "url": item["url"],
         "subchannel": item.get("subchannel"),
@@ -52,13 +53,16 @@ def content_columns(item: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def article_row(item: Mapping[str, Any], now: datetime) -> dict[str, Any]:
-    """All ``articles`` columns for a first capture of ``item`` at ``now``."""
+def article_row(
+    item: Mapping[str, Any], content: Mapping[str, Any], now: datetime
+) -> dict[str, Any]:
+    """All ``articles`` columns for a first capture of ``item`` at ``now``; ``content`` is its
+    :func:`content_columns`."""
     lead = _image(item.get("lead_image")) or {}
     return {
         "article_id": int(item["article_id"]),
         "section": item.get("section") or "militer",
-        **content_columns(item),
+        **content,
         "lead_image_url": lead.get("url"),
         "lead_image_caption": lead.get("caption"),
         "lead_image_credit": lead.get("credit"),
@@ -73,18 +77,20 @@ def article_row(item: Mapping[str, Any], now: datetime) -> dict[str, Any]:
 
 def revision_row(
     item: Mapping[str, Any],
+    content: Mapping[str, Any],
     revision: int,
     now: datetime,
     run_id: int | None,
     *,
     source: str = "crawl",
 ) -> dict[str, Any]:
-    """An ``article_revisions`` row: the full content of ``item`` as revision ``revision``,
-    with where it came from (``crawl`` or ``reextract``, parser version, WARC records)."""
+    """An ``article_revisions`` row: the full content of ``item`` (``content`` is its
+    :func:`content_columns`) as revision ``revision``, with where it came from (``crawl``,
+    ``import`` or ``reextract``, parser version, WARC records)."""
     return {
         "article_id": int(item["article_id"]),
         "revision": revision,
-        **content_columns(item),
+        **content,
         "lead_image": _image(item.get("lead_image")),
         "captured_at": now,
         "crawl_run_id": run_id,

@@ -3,31 +3,19 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from crawl_stats.keys import EXTRACT_PREFIX, ITEMS_WITH_WARNINGS
-from storage.clock import WIB, iso_timestamp
+from storage.clock import iso_timestamp
+from storage.dialects import site_date
 from storage.engine import get_session_factory
 from storage.models import Article, ArticleRevision, CrawlRun
 
 RECENT_RUNS = 10
 """How many of the latest runs the extraction-warning summary covers."""
-SITE_UTC_OFFSET: timedelta = WIB.utcoffset(None)
-"""Months are counted on the site's calendar (WIB: a fixed offset, no daylight saving)."""
-
-
-def _publication_month(dialect: str) -> ColumnElement[str]:
-    """``YYYY-MM`` of ``published_at`` on the site's calendar, in the dialect's SQL."""
-    if dialect == "postgresql":
-        # Not timezone('+7:00', ...): PostgreSQL reads a bare offset POSIX-style (west positive).
-        local = func.timezone("UTC", Article.published_at) + SITE_UTC_OFFSET
-        return func.to_char(local, "YYYY-MM")
-    seconds = int(SITE_UTC_OFFSET.total_seconds())
-    return func.strftime("%Y-%m", Article.published_at, f"{seconds:+d} seconds")
 
 
 class ArchiveStats:
@@ -37,10 +25,9 @@ class ArchiveStats:
         self.sessions = sessions or get_session_factory(url)
 
     def collect(self, recent_runs: int = RECENT_RUNS) -> dict[str, Any]:
-        """All statistics as one JSON-ready mapping."""
+        """All statistics as one JSON-ready mapping (months on the site's calendar)."""
         with self.sessions() as session:
-            dialect = session.get_bind().dialect.name
-            month = _publication_month(dialect).label("month")
+            month = site_date(session, Article.published_at, "month").label("month")
             by_status: dict[str, int] = {
                 status: count
                 for status, count in session.execute(

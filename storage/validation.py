@@ -9,7 +9,7 @@ what passes here too.
 :func:`clean_item` is for producers (the crawl's validate pipeline, an import): an impossible
 optional field is set to None, and an impossible entry of a list of names or images is left
 out, with an ``invalid:<field>`` extraction warning; any other impossible field (or a list of
-the wrong type) raises :class:`InvalidItem`. :func:`check_item` is the repository's strict gate:
+the wrong type) raises :class:`InvalidItem`. :func:`check_item` is the archive writer's strict gate:
 any problem raises, nothing is repaired silently.
 """
 
@@ -135,7 +135,7 @@ def problems(item: Mapping[str, Any], *, now: datetime | None = None) -> Iterato
     }
     for name, check in checks.items():
         if name not in item and name not in ("article_id", "url", "title", "body"):
-            continue  # absent: the repository's default applies
+            continue  # absent: the writer's default applies
         detail = check(item.get(name))
         if detail is not None:
             yield name, detail

@@ -10,8 +10,8 @@ import re
 import pytest
 
 from cli.main import main
-from storage.repository import ArchiveRepository
 from storage.runs import RunJournal
+from storage.writes import ArchiveWriter
 from tests.factories import make_item
 
 PUBLISHED = "2026-11-01T04:43:27+07:00"
@@ -26,7 +26,7 @@ def viva(capsys: pytest.CaptureFixture[str], url: str, *argv: str) -> str:
 
 @pytest.fixture
 def archive(archive_url: str) -> str:
-    ArchiveRepository(archive_url).store_articles([make_item(7, published_at=PUBLISHED)])
+    ArchiveWriter(archive_url).store_articles([make_item(7, published_at=PUBLISHED)])
     return archive_url
 
 

@@ -13,9 +13,9 @@ from storage.copy import TABLES, CopyError, copy_archive, is_empty
 from storage.engine import dispose_all, get_engine
 from storage.export import ArchiveExport
 from storage.migrate import upgrade
-from storage.repository import ArchiveRepository
 from storage.runs import RunJournal
 from storage.search import ArchiveSearch
+from storage.writes import ArchiveWriter
 from tests.cli_helpers import viva
 from tests.databases import postgres_schema_url, skip_without_postgres
 from tests.factories import make_item
@@ -29,15 +29,15 @@ def fill(url: str, count: int = 12) -> None:
     journal = RunJournal(url)
     run_id = journal.start("backfill", {"since": "2026-11-01"})
     journal.start("latest", {})
-    repository = ArchiveRepository(url)
+    writer = ArchiveWriter(url)
     items = [
         {**make_item(k, tags=[f"Tag {k % 4}", "NATO"]), "parser_version": "2026.11.1"}
         | {"warc_records": WARC}
         for k in range(1, count + 1)
     ]
-    repository.store_articles(items, run_id=run_id)
-    repository.store_articles([make_item(2, title="Judul Baru"), make_item(5, body="Baru.")])
-    repository.mark_gone([7])
+    writer.store_articles(items, run_id=run_id)
+    writer.store_articles([make_item(2, title="Judul Baru"), make_item(5, body="Baru.")])
+    writer.mark_gone([7])
 
 
 def snapshot(url: str) -> dict[str, list[dict[str, Any]]]:
@@ -75,7 +75,7 @@ def test_sqlite_to_postgresql_and_back_is_exact(tmp_path: Path, postgres_url: st
         assert ArchiveSearch(url).count("paragraf") == 11
     # the copy is an archive that works: new runs, revisions and tags get fresh ids
     RunJournal(postgres_url).start("latest", {})
-    result = ArchiveRepository(postgres_url).store_articles(
+    result = ArchiveWriter(postgres_url).store_articles(
         [make_item(2, title="Judul Ketiga", tags=["Baru"]), make_item(99)]
     )
     assert (result.new, result.updated) == ([99], [2])
@@ -105,7 +105,7 @@ def test_another_archive_is_never_overwritten(tmp_path: Path) -> None:
     source, other = (f"sqlite:///{tmp_path / name}" for name in ("a.sqlite3", "b.sqlite3"))
     fill(source)
     upgrade(other)
-    ArchiveRepository(other).store_articles([make_item(3, title="Lain")])
+    ArchiveWriter(other).store_articles([make_item(3, title="Lain")])
     before = snapshot(other)
     assert not is_empty(other)
     with pytest.raises(CopyError, match="holds another archive"):

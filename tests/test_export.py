@@ -10,7 +10,7 @@ from datetime import datetime
 from cli.arguments import SITE_ZONE
 from cli.export import CSV_COLUMNS, write_csv, write_jsonl
 from storage.export import EXPORT_FIELDS, ArchiveExport, export_query
-from storage.repository import ArchiveRepository
+from storage.writes import ArchiveWriter
 from tests.factories import make_item
 
 TRICKY_BODY = 'VIVA – "Siaga satu," kata komandan; pasukan bergerak.\n\nParagraf kedua: ñ, é, 中文.'
@@ -19,13 +19,13 @@ SECOND_PUBLISHED = "2026-11-21T00:10:00+07:00"
 
 
 def store(archive_url: str) -> None:
-    ArchiveRepository(archive_url).store_articles(
+    ArchiveWriter(archive_url).store_articles(
         [
             make_item(1, body=TRICKY_BODY, published_at="2026-11-20T23:30:00+07:00"),
             make_item(2, subchannel="militer-indonesia", published_at=SECOND_PUBLISHED),
         ]
     )
-    ArchiveRepository(archive_url).store_articles(
+    ArchiveWriter(archive_url).store_articles(
         [
             make_item(
                 2, title="Judul Baru", subchannel="militer-indonesia", published_at=SECOND_PUBLISHED

@@ -18,7 +18,7 @@ import pytest
 from cli.main import main
 from sample_site.harness import REPO_ROOT, fresh_database
 from storage.migrate import upgrade
-from storage.repository import ArchiveRepository
+from storage.writes import ArchiveWriter
 from tests.conftest import BACKENDS
 from tests.databases import skip_without_postgres
 from tests.factories import make_item
@@ -224,7 +224,7 @@ def viva(
 def full_archive(archive_url: str) -> str:
     """An archive whose export is far larger than a pipe's buffer."""
     body = "\n\n".join(f"Paragraf {n}: pasukan bergerak ke perbatasan. " * 20 for n in range(5))
-    ArchiveRepository(archive_url).store_articles([make_item(n, body=body) for n in range(1, 201)])
+    ArchiveWriter(archive_url).store_articles([make_item(n, body=body) for n in range(1, 201)])
     return archive_url
 
 

@@ -15,7 +15,7 @@ from storage.engine import get_session_factory
 from storage.export import ITEM_FIELDS, ArchiveExport
 from storage.migrate import upgrade
 from storage.models import ArticleRevision
-from storage.repository import ArchiveRepository
+from storage.writes import ArchiveWriter
 from tests.cli_helpers import viva
 from tests.factories import make_item
 
@@ -102,15 +102,15 @@ def test_bad_lines_are_rejected_by_number_and_the_rest_is_stored(archive_url: st
 def test_export_import_export_gives_the_same_item_fields(archive_url: str, tmp_path: Path) -> None:
     source = f"sqlite:///{tmp_path / 'source.sqlite3'}"
     upgrade(source)
-    repository = ArchiveRepository(source)
-    repository.store_articles(
+    writer = ArchiveWriter(source)
+    writer.store_articles(
         [
             make_item(1, body="VIVA – Paragraf «satu».\n\nParagraf 中文."),
             make_item(2, images=[{"url": "https://thumb.viva.co.id/b.jpg", "caption": None}]),
             make_item(3, lead_image=None, tags=[], authors=[]),
         ]
     )
-    repository.store_articles([make_item(2, title="Judul Baru")])
+    writer.store_articles([make_item(2, title="Judul Baru")])
     exported = io.StringIO()
     write_jsonl(ArchiveExport(source).records(), exported)
     summary = run_import(archive_url, lines(*exported.getvalue().splitlines()))

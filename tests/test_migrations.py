@@ -23,7 +23,7 @@ from storage.migrate import (
     upgrade,
 )
 from storage.models import ArticleRevision, Base
-from storage.repository import ArchiveRepository
+from storage.writes import ArchiveWriter
 from tests.factories import make_item
 
 
@@ -116,9 +116,9 @@ def revision_count(url: str) -> int:
 def test_batch_migration_recreating_articles_keeps_every_revision(
     archive_url: str, tmp_path: Path
 ) -> None:
-    repo = ArchiveRepository(archive_url)
-    repo.store_articles([make_item(1), make_item(2)])
-    repo.store_articles([make_item(1, body="Paragraf baru."), make_item(2, title="Judul baru")])
+    writer = ArchiveWriter(archive_url)
+    writer.store_articles([make_item(1), make_item(2)])
+    writer.store_articles([make_item(1, body="Paragraf baru."), make_item(2, title="Judul baru")])
     assert revision_count(archive_url) == 4
     run_probe_migration(archive_url, tmp_path / "versions")
     assert current_revision(archive_url) == "9001_probe"
@@ -130,7 +130,7 @@ def test_batch_migration_recreating_articles_keeps_every_revision(
 
 
 def test_migration_leaving_a_dangling_reference_fails(archive_url: str, tmp_path: Path) -> None:
-    ArchiveRepository(archive_url).store_articles([make_item(1)])
+    ArchiveWriter(archive_url).store_articles([make_item(1)])
     sqlite = archive_url.startswith("sqlite")
     # SQLite: foreign keys are off, the check after the migration refuses it; PostgreSQL refuses
     # the insert itself.

@@ -19,7 +19,8 @@ from cli import reextract as reextract_command
 from crawler.extraction import PARSER_VERSION
 from sample_site.render import expected_fields
 from sample_site.server import SampleSite
-from storage.repository import ArchiveRepository
+from storage.crawl_queries import CrawlQueries
+from storage.writes import ArchiveWriter
 from tests import old_parser
 from tests.crawling import articles, crawl, describe, revisions
 from tests.factories import make_item
@@ -85,7 +86,7 @@ def test_parser_fix_becomes_new_revisions_and_nothing_else(
         )  # fmt: skip
         assert archived[article_id].revision_count == 2
         tag = expected[article_id]["tags"][0]
-        assert article_id in ArchiveRepository(database_url).article_ids_tagged(tag)
+        assert article_id in CrawlQueries(database_url).article_ids_tagged(tag)
 
     code, out = run_reextract(capsys, database_url)
     assert code == 0 and f"{len(ids)} articles examined, 0 changed" in out
@@ -131,13 +132,13 @@ def test_truncated_warc_is_skipped_and_next_crawl_starts_a_new_file(
 
 
 def test_a_capture_superseded_meanwhile_is_left_alone(archive_url: str) -> None:
-    repo = ArchiveRepository(archive_url)
-    repo.store_articles([make_item(7)])
+    writer = ArchiveWriter(archive_url)
+    writer.store_articles([make_item(7)])
     stale = {**make_item(7, tags=["baru"]), "based_on": 0, "parser_version": PARSER_VERSION}
-    assert repo.store_reextracted([stale]) == []
+    assert writer.store_reextracted([stale]) == []
     assert [r.revision for r in revisions(archive_url, 7)] == [1]
     fresh = {**stale, "based_on": 1}
-    assert repo.store_reextracted([fresh]) == [7]
+    assert writer.store_reextracted([fresh]) == [7]
     first, second = revisions(archive_url, 7)
     assert (second.revision, second.source, second.tags) == (2, "reextract", ["baru"])
     assert first.source == "crawl" and first.tags != ["baru"]

@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 
 from cli.main import main
-from storage.repository import ArchiveRepository
 from storage.search import ArchiveSearch, SearchFilters
+from storage.writes import ArchiveWriter
 from tests.factories import make_item
 
 BODY_HEAVY = "VIVA – " + " ".join(["Pasukan cadangan bergerak ke perbatasan."] * 12)
@@ -29,7 +29,7 @@ AFFIXED = {
 
 @pytest.fixture
 def search(archive_url: str) -> ArchiveSearch:
-    ArchiveRepository(archive_url).store_articles(
+    ArchiveWriter(archive_url).store_articles(
         [
             make_item(
                 1, title="Pasukan Elite Tiba di Natuna", body="VIVA – Kapal perang bersandar."
@@ -63,7 +63,7 @@ def test_every_word_must_match(search: ArchiveSearch) -> None:
 def test_revision_two_is_searchable_by_its_new_words(
     archive_url: str, search: ArchiveSearch
 ) -> None:
-    ArchiveRepository(archive_url).store_articles(
+    ArchiveWriter(archive_url).store_articles(
         [make_item(3, title="Kapal Induk Berlayar", body="VIVA – Gencatan senjata disepakati.")]
     )
     assert ids(search.search("gencatan")) == [3]
@@ -88,7 +88,7 @@ def test_a_query_without_words_is_refused(search: ArchiveSearch, query: str) -> 
 
 @pytest.fixture
 def affixed(archive_url: str) -> ArchiveSearch:
-    ArchiveRepository(archive_url).store_articles(
+    ArchiveWriter(archive_url).store_articles(
         [make_item(key, title=title, body=body) for key, (title, body) in AFFIXED.items()]
     )
     return ArchiveSearch(archive_url)
@@ -124,7 +124,7 @@ def test_indonesian_affixed_forms(affixed: ArchiveSearch, query: str, expected: 
 
 
 def test_short_words_match_whole_words_only(archive_url: str) -> None:
-    ArchiveRepository(archive_url).store_articles(
+    ArchiveWriter(archive_url).store_articles(
         [
             make_item(1, title="TNI AL Kirim Kapal", body="Armada TNI AL berangkat."),
             make_item(2, title="Alutsista Baru", body="Alat utama sistem senjata tiba."),
@@ -138,7 +138,7 @@ def test_newest_first_within_each_group_and_pages(archive_url: str) -> None:
         make_item(100 + k, title=f"Pasukan {k}" if k % 3 == 0 else f"Berita {k}", body="Pasukan.")
         for k in range(12)
     ]
-    ArchiveRepository(archive_url).store_articles(items)
+    ArchiveWriter(archive_url).store_articles(items)
     search = ArchiveSearch(archive_url)
     everything = ids(search.search("pasukan", limit=100))
     titled = [100 + k for k in (9, 6, 3, 0)]
@@ -152,8 +152,8 @@ def test_newest_first_within_each_group_and_pages(archive_url: str) -> None:
 
 
 def test_filters(archive_url: str) -> None:
-    repository = ArchiveRepository(archive_url)
-    repository.store_articles(
+    writer = ArchiveWriter(archive_url)
+    writer.store_articles(
         [
             make_item(1, body="Pasukan.", published_at="2026-11-20T23:30:00+07:00"),
             make_item(
@@ -167,7 +167,7 @@ def test_filters(archive_url: str) -> None:
             make_item(3, body="Pasukan.", published_at="2026-11-22T09:00:00+07:00"),
         ]
     )
-    repository.mark_gone([3])
+    writer.mark_gone([3])
     search = ArchiveSearch(archive_url)
 
     def found(**filters: object) -> list[int]:
@@ -193,7 +193,7 @@ def test_filters(archive_url: str) -> None:
 
 def test_snippet_is_plain_text_with_offsets(archive_url: str) -> None:
     body = "VIVA – Komandan berkata <script>alert('x')</script> & pasukan [siaga] penuh."
-    ArchiveRepository(archive_url).store_articles([make_item(1, title="Berita", body=body)])
+    ArchiveWriter(archive_url).store_articles([make_item(1, title="Berita", body=body)])
     (hit,) = ArchiveSearch(archive_url).search("pasukan siaga")
     assert hit.snippet == body, "the text as archived: nothing added, nothing escaped"
     assert [hit.snippet[start:end] for start, end in hit.highlights] == ["pasukan", "siaga"]
@@ -202,9 +202,7 @@ def test_snippet_is_plain_text_with_offsets(archive_url: str) -> None:
 def test_long_body_snippet_is_a_window_around_the_matches(archive_url: str) -> None:
     words = [f"kata{n}" for n in range(200)]
     words[150] = "Rudal"
-    ArchiveRepository(archive_url).store_articles(
-        [make_item(1, title="Berita", body=" ".join(words))]
-    )
+    ArchiveWriter(archive_url).store_articles([make_item(1, title="Berita", body=" ".join(words))])
     (hit,) = ArchiveSearch(archive_url).search("rudal")
     assert hit.snippet.startswith("… ") and hit.snippet.endswith(" …")
     assert len(hit.snippet.split()) == 24 + 2
@@ -217,8 +215,8 @@ def test_cli_pages_filters_and_marks(archive_url: str, capsys: pytest.CaptureFix
         make_item(100 + k, title=f"Berita {k}", body=f"VIVA – Pasukan <b>{k}</b> siaga.")
         for k in range(5)
     ]
-    ArchiveRepository(archive_url).store_articles(items)
-    ArchiveRepository(archive_url).mark_gone([101])
+    ArchiveWriter(archive_url).store_articles(items)
+    ArchiveWriter(archive_url).mark_gone([101])
     base = ["--database-url", archive_url, "search", "pasukan"]
     assert main([*base, "--limit", "2", "--page", "2"]) == 0
     out = capsys.readouterr().out

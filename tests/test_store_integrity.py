@@ -20,8 +20,8 @@ from crawler.pipelines.store import StorePipeline
 from storage.engine import get_engine, get_session_factory
 from storage.isolation import log as isolation_log
 from storage.models import Article, ArticleRevision
-from storage.repository import ArchiveRepository
 from storage.validation import InvalidItem
+from storage.writes import ArchiveWriter
 from tests.factories import make_item
 
 GOOD = range(1_000_001, 1_000_201)
@@ -126,9 +126,11 @@ def test_poison_items_cost_only_themselves(archive_url: str) -> None:
 
 
 def test_repository_refuses_invalid_items_before_any_sql(archive_url: str) -> None:
-    repo = ArchiveRepository(archive_url)
+    writer = ArchiveWriter(archive_url)
     with pytest.raises(InvalidItem) as refused:
-        repo.store_articles([make_item(1), make_item(2, published_at="9999-12-31T23:59:00+07:00")])
+        writer.store_articles(
+            [make_item(1), make_item(2, published_at="9999-12-31T23:59:00+07:00")]
+        )
     assert (refused.value.reason, refused.value.article_id) == ("invalid published_at", 2)
     assert stored(archive_url) == {}, "nothing of the batch was written"
 
@@ -231,7 +233,7 @@ def test_lasting_database_fault_leaves_the_batch_unstored(archive_url: str) -> N
 
 
 def test_gone_marks_survive_a_passing_fault(archive_url: str) -> None:
-    ArchiveRepository(archive_url).store_articles([make_item(a) for a in GOOD[:10]])
+    ArchiveWriter(archive_url).store_articles([make_item(a) for a in GOOD[:10]])
     stats = run_store_through_fault(archive_url, [], gone=GOOD[:4], on="UPDATE")
     assert (stats["archive/gone"], stats[STORE_RETRIES] >= 1, dropped(stats)) == (4, True, {})
     with get_session_factory(archive_url)() as session:

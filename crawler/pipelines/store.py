@@ -27,14 +27,14 @@ from crawler.drops import count_drop
 from crawler.signals import article_gone
 from storage.config import error_summary, resolve_database_url
 from storage.isolation import RETRY_DELAYS, IsolatedWrite, write_isolating
-from storage.repository import ArchiveRepository, BatchResult
 from storage.validation import InvalidItem
+from storage.writes import ArchiveWriter, BatchResult
 
 log = logging.getLogger(__name__)
 
 
 class StorePipeline:
-    """Buffers items and writes each batch in one transaction through the repository.
+    """Buffers items and writes each batch in one transaction through the archive writer.
 
     The write runs in a worker thread (``asyncio.to_thread``) so downloads go on meanwhile;
     batches are serialized by a lock. An item is archived only when its batch (or the part of
@@ -45,7 +45,7 @@ class StorePipeline:
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
         self.stats: StatsCollector | None = crawler.stats
-        self.repo = ArchiveRepository(resolve_database_url(settings.get("DATABASE_URL")))
+        self.writer = ArchiveWriter(resolve_database_url(settings.get("DATABASE_URL")))
         self.batch_size = settings.getint("STORE_BATCH_SIZE", 200)
         self.flush_seconds = settings.getfloat("STORE_FLUSH_SECONDS", 10.0)
         self.run_id: int | None = settings.getint("ARCHIVE_RUN_ID") or None
@@ -122,11 +122,11 @@ class StorePipeline:
     ) -> tuple[IsolatedWrite[dict[str, Any], BatchResult], IsolatedWrite[int, list[int]]]:
         """Both writes, each isolated (transactions of their own): articles, then gone marks."""
         stored = write_isolating(
-            lambda part: self.repo.store_articles(part, run_id=self.run_id),
+            lambda part: self.writer.store_articles(part, run_id=self.run_id),
             items,
             delays=self.retry_delays,
         )
-        marked = write_isolating(self.repo.mark_gone, gone, delays=self.retry_delays)
+        marked = write_isolating(self.writer.mark_gone, gone, delays=self.retry_delays)
         self._inc(STORE_RETRIES, stored.retries + marked.retries)
         return stored, marked
 

@@ -38,8 +38,8 @@ from crawler.signals import article_gone
 from crawler.urls import article_id_from_url, article_page_url
 from crawler.warc import WARC_RECORD_META
 from storage.config import resolve_database_url
+from storage.crawl_queries import CrawlQueries
 from storage.recheck import tiers_from_seconds
-from storage.repository import ArchiveRepository
 
 MAX_PAGES = 30
 """Upper bound of pages followed for one article (a loop guard, far above real articles)."""
@@ -68,7 +68,7 @@ class VivaMiliterSpider(scrapy.Spider):
         spider.base_url = settings.get("VIVA_BASE_URL").rstrip("/")
         spider.arguments = parse_arguments(spider.raw_arguments, spider.base_url)
         spider.page_class = load_object(settings.get("ARTICLE_PAGE_CLASS", ArticlePage))
-        spider.archive = ArchiveRepository(
+        spider.archive = CrawlQueries(
             resolve_database_url(settings.get("DATABASE_URL")),
             captures_required=settings.getbool("WARC_ENABLED", True),
         )
