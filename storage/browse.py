@@ -14,8 +14,9 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, Select, func, literal, select, union_all
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.clock import WIB as SITE_ZONE
 from storage.engine import get_session_factory
-from storage.export import ARTICLE_COLUMNS, SITE_ZONE, article_record
+from storage.export import ARTICLE_COLUMNS, article_record
 from storage.models import (
     Article,
     ArticleAuthor,

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from cli.runs import run_record
 from storage.browse import MAX_ARTICLE_ID, ArticleFilters
-from storage.export import SITE_ZONE
+from storage.clock import WIB as SITE_ZONE
 from web.archive import Archive, archive
 from web.params import (
     DEFAULT_PAGE_SIZE,

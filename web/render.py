@@ -11,7 +11,7 @@ from urllib.parse import quote_plus, urlencode, urlsplit
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from storage.export import SITE_ZONE
+from storage.clock import WIB as SITE_ZONE
 
 LINKABLE_SCHEMES = ("http", "https")
 
