@@ -7,8 +7,11 @@ paths, an HTML page elsewhere), an unreachable database a 503."""
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 
+from anyio import to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -17,6 +20,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 
 from storage.config import error_summary
+from storage.engine import READER_CONNECTIONS
 from web import api, ops, pages
 from web.archive import open_archive
 from web.metrics import metrics_registry
@@ -38,6 +42,14 @@ def _version() -> str:
         return "0"
 
 
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """As many worker threads for the pages as the reader has database connections: a request
+    waits for a free thread, never holds one while waiting for a connection."""
+    to_thread.current_default_thread_limiter().total_tokens = READER_CONNECTIONS
+    yield
+
+
 def create_app(database_url: str, *, token: str | None = None) -> FastAPI:
     """The application over the archive at ``database_url``; raises
     :class:`web.archive.ArchiveNotReady` when it cannot be served as it is."""
@@ -48,6 +60,7 @@ def create_app(database_url: str, *, token: str | None = None) -> FastAPI:
         docs_url=None,  # the interactive docs load scripts from a CDN: not offered
         redoc_url=None,
         openapi_url="/openapi.json",
+        lifespan=lifespan,
     )
     app.state.archive = open_archive(database_url)
     app.state.metrics = metrics_registry(app.state.archive.browser)

@@ -16,7 +16,6 @@ from web.charts import bar_chart
 from web.diff import revision_text, side_by_side
 from web.health import current_warnings
 from web.params import (
-    DEFAULT_PAGE_SIZE,
     BadInput,
     Key,
     Offset,
@@ -30,7 +29,9 @@ from web.render import environment
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 templates = environment()
 HOME_RUNS = 8
-SEARCH_PAGE_SIZE = 20
+PAGE_ROWS = 20
+"""Rows of an HTML list by default (as many as a search page); the API's lists give 50."""
+SEARCH_PAGE_SIZE = PAGE_ROWS
 MAX_RUNS = 200
 _SPAN_RE = re.compile(r"(\d{1,9})\.\.(\d{1,9})")
 
@@ -68,14 +69,16 @@ def articles(
     request: Request,
     reader: Reader,
     filters: Filters,
-    limit: PageSize = DEFAULT_PAGE_SIZE,
+    limit: PageSize = PAGE_ROWS,
     after: Key = None,
     before: Key = None,
 ) -> HTMLResponse:
     if after is not None and before is not None:
         raise BadInput("give after or before, not both")
     page = reader.browser.articles(filters, limit=limit, after=after, before=before)
-    return render(request, "articles.html", page=page, limit=limit, **filter_form(reader, filters))
+    shown_limit = None if limit == PAGE_ROWS else limit  # links keep a size that was asked for
+    context = filter_form(reader, filters)
+    return render(request, "articles.html", page=page, shown_limit=shown_limit, **context)
 
 
 @router.get("/search")
@@ -141,7 +144,7 @@ def changes(
     request: Request,
     reader: Reader,
     filters: Filters,
-    limit: PageSize = DEFAULT_PAGE_SIZE,
+    limit: PageSize = PAGE_ROWS,
 ) -> HTMLResponse:
     rows = reader.browser.changes(filters, limit=limit)
     return render(request, "changes.html", changes=rows, **filter_form(reader, filters))
