@@ -52,6 +52,11 @@ REVISION_LIST_COLUMNS = (
     ArticleRevision.content_hash, ArticleRevision.title, ArticleRevision.word_count,
     ArticleRevision.crawl_run_id, ArticleRevision.parser_version, ArticleRevision.warc_records,
 )  # fmt: skip
+STAMP_COLUMNS = (
+    Article.revision_count, Article.last_changed_at, Article.last_checked_at, Article.status,
+)  # fmt: skip
+"""Every write to an article moves one of these (a new revision, a re-extraction, a check, a
+removal): together they say whether its page may have changed."""
 _REVISION_PREFIX = "revision__"
 ARTICLE_PAGE_COLUMNS = (
     *ARTICLE_COLUMNS,
@@ -158,6 +163,7 @@ _ARTICLE_PAGE = (
     .where(Article.article_id == bindparam("article_id"))
     .order_by(ArticleRevision.revision)
 )
+_STAMP = select(*STAMP_COLUMNS).where(Article.article_id == bindparam("article_id"))
 """Statements built once: SQLAlchemy then finds their compiled form by a key it computed
 once (a statement built per request has its cache key recomputed on every request)."""
 
@@ -228,9 +234,9 @@ class ArchiveBrowser:
     # -- one article ------------------------------------------------------------------------------
 
     def article(self, article_id: int, *, with_revisions: bool = False) -> dict[str, Any] | None:
-        """The export record of an article plus ``gone_at`` (and, when asked, ``revisions``:
-        what a listing shows of each, oldest first, no body), or None when it is not archived.
-        One query either way."""
+        """The export record of an article plus ``gone_at``, its ``stamp`` (see
+        :data:`STAMP_COLUMNS`) and, when asked, ``revisions`` (what a listing shows of each,
+        oldest first, no body), or None when it is not archived. One query either way."""
         stmt = _ARTICLE_PAGE if with_revisions else _ARTICLE
         with self.engine.connect() as connection:
             rows = connection.execute(stmt, {"article_id": article_id}).mappings().all()
@@ -239,6 +245,7 @@ class ArchiveBrowser:
         row = rows[0]
         record = article_record(row)
         record["gone_at"] = row["gone_at"].isoformat() if row["gone_at"] else None
+        record["stamp"] = _stamp(row)
         if with_revisions:
             record["revisions"] = [
                 {
@@ -249,6 +256,12 @@ class ArchiveBrowser:
                 if each[_REVISION_PREFIX + "revision"] is not None
             ]
         return record
+
+    def article_stamp(self, article_id: int) -> str | None:
+        """What :meth:`article` gives as ``stamp``, for one indexed lookup (None: not archived)."""
+        with self.engine.connect() as connection:
+            row = connection.execute(_STAMP, {"article_id": article_id}).mappings().first()
+        return None if row is None else _stamp(row)
 
     def revisions(self, article_id: int, numbers: tuple[int, ...] = ()) -> list[ArticleRevision]:
         """Revisions of an article, oldest first (only ``numbers`` when given)."""
@@ -359,6 +372,14 @@ class ArchiveBrowser:
             "revisions": int(revisions or 0),
             "with_warnings": int(warned or 0),
         }
+
+
+def _stamp(row: Any) -> str:
+    """The :data:`STAMP_COLUMNS` of an article row as one short string."""
+    changed, checked = row["last_changed_at"], row["last_checked_at"]
+    return f"{row['revision_count']}.{changed.timestamp():.6f}.{checked.timestamp():.6f}." + str(
+        row["status"]
+    )
 
 
 def _aware(value: Any) -> datetime:

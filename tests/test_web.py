@@ -10,6 +10,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from xml.etree import ElementTree as ET
 
 import httpx
@@ -21,6 +22,7 @@ from sqlalchemy.engine import make_url
 
 from storage.engine import dispose_all
 from storage.migrate import downgrade, upgrade
+from storage.models import Article
 from storage.runs import RunJournal
 from tests.crawling import REPO_ROOT, revisions, runs
 from tests.databases import postgres_base_url
@@ -494,3 +496,29 @@ def test_viva_archive_serve_runs_a_real_server(web_archive: WebArchive) -> None:
         assert http.get("/healthz", headers=auth).json()["status"] == "ok"
     assert served.returncode == 0, served.output
     assert "GET /" not in served.output, "no access log unless asked for"
+
+
+def test_article_page_revalidates_with_its_etag(
+    client: TestClient,
+    web_archive: WebArchive,  # noqa: F811
+) -> None:
+    path = f"/articles/{web_archive.edited_id}"
+    first = client.get(path)
+    tag = first.headers["etag"]
+    assert tag.startswith('W/"') and first.headers["cache-control"] == "private, no-cache"
+    again = client.get(path, headers={"If-None-Match": f'"other", {tag}'})
+    assert (again.status_code, again.content, again.headers["etag"]) == (304, b"", tag)
+    assert again.headers["x-content-type-options"] == "nosniff"
+    assert client.get(path, headers={"If-None-Match": '"other"'}).status_code == 200
+    missing = client.get("/articles/999999999", headers={"If-None-Match": "*"})
+    assert missing.status_code == 404
+    engine = sa.create_engine(web_archive.url)
+    with engine.begin() as conn:  # what a recheck of the article writes
+        conn.execute(
+            sa.update(Article)
+            .where(Article.article_id == web_archive.edited_id)
+            .values(last_checked_at=datetime.now(UTC))
+        )
+    engine.dispose()
+    changed = client.get(path, headers={"If-None-Match": tag})
+    assert changed.status_code == 200 and changed.headers["etag"] != tag

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from importlib.metadata import PackageNotFoundError, version
 
 from anyio import to_thread
 from fastapi import FastAPI, Request
@@ -23,6 +22,7 @@ from storage.config import error_summary
 from storage.engine import READER_CONNECTIONS
 from web import api, ops, pages
 from web.archive import open_archive
+from web.caching import app_version
 from web.metrics import metrics_registry
 from web.security import SecurityMiddleware, wants_json
 
@@ -33,13 +33,6 @@ DESCRIPTION = (
     "search, crawl runs and figures. Lists use keyset pagination (`after`/`before`); errors "
     'are `{"error": "..."}`.'
 )
-
-
-def _version() -> str:
-    try:
-        return version("viva-militer-archive")
-    except PackageNotFoundError:
-        return "0"
 
 
 @asynccontextmanager
@@ -55,7 +48,7 @@ def create_app(database_url: str, *, token: str | None = None) -> FastAPI:
     :class:`web.archive.ArchiveNotReady` when it cannot be served as it is."""
     app = FastAPI(
         title="VIVA Militer archive",
-        version=_version(),
+        version=app_version(),
         description=DESCRIPTION,
         docs_url=None,  # the interactive docs load scripts from a CDN: not offered
         redoc_url=None,

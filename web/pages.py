@@ -7,11 +7,12 @@ import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from storage.browse import ArticleFilters
 from web.api import ArticleId, Filters, Reader, daily_counts
 from web.archive import Archive
+from web.caching import REVALIDATE, entity_tag, still_fresh
 from web.charts import bar_chart
 from web.diff import revision_text, side_by_side
 from web.health import current_warnings
@@ -111,11 +112,20 @@ def search(
 
 
 @router.get("/articles/{article_id}")
-def article(request: Request, reader: Reader, article_id: ArticleId) -> HTMLResponse:
+def article(request: Request, reader: Reader, article_id: ArticleId) -> Response:
+    """The page, with an ETag; a conditional request for an unchanged article gets a 304."""
+    if "if-none-match" in request.headers:
+        stamp = reader.browser.article_stamp(article_id)
+        if stamp is not None and still_fresh(request, entity_tag(stamp)):
+            headers = {"etag": entity_tag(stamp), "cache-control": REVALIDATE}
+            return Response(status_code=304, headers=headers)
     record = reader.browser.article(article_id, with_revisions=True)
     if record is None:
         raise HTTPException(404, f"article {article_id} is not in the archive")
-    return render(request, "article.html", article=record, revisions=record["revisions"])
+    response = render(request, "article.html", article=record, revisions=record["revisions"])
+    response.headers["etag"] = entity_tag(record["stamp"])
+    response.headers["cache-control"] = REVALIDATE
+    return response
 
 
 @router.get("/articles/{article_id}/revisions/{span}")
