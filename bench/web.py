@@ -276,6 +276,18 @@ def entity_tags(base: str, count: int) -> dict[str, str]:
         return {path: client.get(path).headers["etag"] for path in sorted(paths)}
 
 
+@contextmanager
+def archive(args: argparse.Namespace) -> Iterator[str]:
+    """``--archive``, or a fresh schema filled with ``--articles`` articles (dropped after)."""
+    if args.archive:
+        yield args.archive
+        return
+    with scratch_schema(args.server) as url:
+        filled = fill(url, args.articles)
+        print(f"archive: {args.articles} articles stored in {filled:.0f}s (PostgreSQL)")
+        yield url
+
+
 def main() -> None:
     global LAST_ID
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -284,22 +296,28 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16, help="requests in flight")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--server", default=os.environ.get("TEST_DATABASE_URL", DEFAULT_SERVER))
+    parser.add_argument(
+        "--archive",
+        metavar="URL",
+        help="measure an archive this script filled before (same --articles; e.g. a copy of "
+        "its schema) instead of filling a fresh one",
+    )
     args = parser.parse_args()
     LAST_ID = FIRST_ID + args.articles - 1
-    with scratch_schema(args.server) as url:
-        filled = fill(url, args.articles)
-        print(f"archive: {args.articles} articles stored in {filled:.0f}s (PostgreSQL)")
-        with server(url, args.port) as base:
-            # search one at a time before the concurrent search: a query still running on the
-            # server would otherwise be measured as the next one's latency
-            revalidating = Endpoint(
-                "/articles/{id} 304", ENDPOINTS[1].path, "", entity_tags(base, REVALIDATED)
-            )
-            serial = Endpoint("/search, 1 in flight", ENDPOINTS[4].path, ENDPOINTS[4].lua)
-            pages = (*ENDPOINTS[:4], revalidating)
-            results = [measure(base, e, args.seconds, args.concurrency) for e in pages]
-            results.append(measure(base, serial, args.seconds, 1))
-            results.append(measure(base, ENDPOINTS[4], args.seconds, args.concurrency))
+    with archive(args) as url, server(url, args.port) as base:
+        # search one at a time before the concurrent search: a query still running on the
+        # server would otherwise be measured as the next one's latency
+        revalidating = Endpoint(
+            "/articles/{id} 304",
+            ENDPOINTS[1].path,
+            ENDPOINTS[1].lua,
+            entity_tags(base, REVALIDATED),
+        )
+        serial = Endpoint("/search, 1 in flight", ENDPOINTS[4].path, ENDPOINTS[4].lua)
+        pages = (*ENDPOINTS[:4], revalidating)
+        results = [measure(base, e, args.seconds, args.concurrency) for e in pages]
+        results.append(measure(base, serial, args.seconds, 1))
+        results.append(measure(base, ENDPOINTS[4], args.seconds, args.concurrency))
     ceiling = results[0].rps
     generator = "wrk" if shutil.which("wrk") else "an asyncio httpx client"
     print(
