@@ -7,8 +7,10 @@ afterwards. ``viva-archive serve`` runs as a child process (one uvicorn worker);
 ``wrk`` (an asyncio httpx client when wrk is missing) keeps ``--concurrency`` requests in
 flight for ``--seconds`` per endpoint:
 ``/api/ping`` (touches nothing: the server's ceiling), ``/articles/{id}`` (random ids),
-``/articles`` (random keyset pages), ``/search`` one request at a time (its latency without
-queueing), then ``/search`` under the same load (words of the catalogue).
+``/articles`` (random keyset pages: the default 20 rows, then 50), ``/articles/{id}`` again
+as revalidating readers ask for it (``If-None-Match`` with the ETag each of 2,000 random pages
+was served with: a separate row, 304s), ``/search`` one request at a time (its latency
+without queueing), then ``/search`` under the same load (words of the catalogue).
 Targets: article and list pages >= 50% of the ceiling's requests per second; search p95 <= 150 ms.
 Run: ``python bench/web.py [--articles 100000] [--seconds 10] [--concurrency 16]``.
 """
@@ -53,6 +55,8 @@ FIRST_ID = 1_000_000
 LAST_ID = FIRST_ID + 100_000 - 1
 """The last article id of the archive (set from ``--articles``)."""
 BATCH = 1000
+REVALIDATED = 2000
+"""Article pages fetched once before the conditional row, then revalidated at random."""
 SEARCH_WORDS = sorted({word for topic in TOPICS for word in topic[:3] if " " not in word})
 """Single words of the catalogue's topics (each matches about a sixth of the archive)."""
 
@@ -106,6 +110,8 @@ class Endpoint:
     path: Callable[[random.Random], str]
     lua: str
     """The same as a Lua expression for wrk (``first``, ``last`` and ``words`` are defined)."""
+    revalidated: dict[str, str] | None = None
+    """Path -> ETag: draw from these paths and send ``If-None-Match`` with their ETag."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,8 +129,15 @@ class Measure:
 WRK_SCRIPT = """
 first, last = {first}, {last}
 words = {{{words}}}
+paths, tags = {{{paths}}}, {{{tags}}}
 init = function(args) math.randomseed(math.floor(os.clock() * 1e6) + #tostring({{}})) end
-request = function() return wrk.format("GET", {lua}) end
+request = function()
+  if #paths > 0 then
+    local i = math.random(#paths)
+    return wrk.format("GET", paths[i], {{["If-None-Match"] = tags[i]}})
+  end
+  return wrk.format("GET", {lua})
+end
 done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format("RESULT %d %d %d %d %d\\n", summary.requests, summary.duration,
@@ -137,9 +150,12 @@ end
 def wrk_load(base: str, endpoint: Endpoint, seconds: float, concurrency: int) -> Measure:
     """``wrk`` (C, two threads) keeping ``concurrency`` connections busy for ``seconds``,
     after a two-second warm-up."""
+    revalidated = endpoint.revalidated or {}
     script = WRK_SCRIPT.format(
         first=FIRST_ID, last=LAST_ID, lua=endpoint.lua,
         words=", ".join(f'"{word}"' for word in SEARCH_WORDS),
+        paths=", ".join(f'"{path}"' for path in revalidated),
+        tags=", ".join(f"[[{tag}]]" for tag in revalidated.values()),
     )  # fmt: skip
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as lua:
         lua.write(script)
@@ -171,8 +187,13 @@ async def client_load(base: str, endpoint: Endpoint, seconds: float, concurrency
             rng = random.Random(seed)
             while time.perf_counter() < until:
                 started = time.perf_counter()
-                response = await client.get(endpoint.path(rng))
-                failures += response.status_code != 200
+                if endpoint.revalidated:
+                    path = rng.choice(list(endpoint.revalidated))
+                    headers = {"If-None-Match": endpoint.revalidated[path]}
+                    response = await client.get(path, headers=headers)
+                else:
+                    response = await client.get(endpoint.path(rng))
+                failures += response.status_code not in (200, 304)
                 latencies.append(time.perf_counter() - started)
 
         warm_until = time.perf_counter() + 2.0
@@ -234,11 +255,37 @@ ENDPOINTS = (
         'string.format("/articles?after=%d", math.random(first + 100, last))',
     ),
     Endpoint(
+        "/articles?limit=50",
+        lambda rng: f"/articles?limit=50&after={rng.randint(FIRST_ID + 100, LAST_ID)}",
+        'string.format("/articles?limit=50&after=%d", math.random(first + 100, last))',
+    ),
+    Endpoint(
         "/search",
         lambda rng: f"/search?q={rng.choice(SEARCH_WORDS)}",
         '"/search?q=" .. words[math.random(#words)]',
     ),
 )
+
+
+def entity_tags(base: str, count: int) -> dict[str, str]:
+    """``count`` random article pages and the ETag each was served with (what a revalidating
+    browser or proxy holds)."""
+    rng = random.Random(7)
+    paths = {f"/articles/{rng.randint(FIRST_ID, LAST_ID)}" for _ in range(count)}
+    with httpx.Client(base_url=base, timeout=30) as client:
+        return {path: client.get(path).headers["etag"] for path in sorted(paths)}
+
+
+@contextmanager
+def archive(args: argparse.Namespace) -> Iterator[str]:
+    """``--archive``, or a fresh schema filled with ``--articles`` articles (dropped after)."""
+    if args.archive:
+        yield args.archive
+        return
+    with scratch_schema(args.server) as url:
+        filled = fill(url, args.articles)
+        print(f"archive: {args.articles} articles stored in {filled:.0f}s (PostgreSQL)")
+        yield url
 
 
 def main() -> None:
@@ -249,18 +296,28 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16, help="requests in flight")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--server", default=os.environ.get("TEST_DATABASE_URL", DEFAULT_SERVER))
+    parser.add_argument(
+        "--archive",
+        metavar="URL",
+        help="measure an archive this script filled before (same --articles; e.g. a copy of "
+        "its schema) instead of filling a fresh one",
+    )
     args = parser.parse_args()
     LAST_ID = FIRST_ID + args.articles - 1
-    with scratch_schema(args.server) as url:
-        filled = fill(url, args.articles)
-        print(f"archive: {args.articles} articles stored in {filled:.0f}s (PostgreSQL)")
-        with server(url, args.port) as base:
-            # search one at a time before the concurrent search: a query still running on the
-            # server would otherwise be measured as the next one's latency
-            serial = Endpoint("/search, 1 in flight", ENDPOINTS[3].path, ENDPOINTS[3].lua)
-            results = [measure(base, e, args.seconds, args.concurrency) for e in ENDPOINTS[:3]]
-            results.append(measure(base, serial, args.seconds, 1))
-            results.append(measure(base, ENDPOINTS[3], args.seconds, args.concurrency))
+    with archive(args) as url, server(url, args.port) as base:
+        # search one at a time before the concurrent search: a query still running on the
+        # server would otherwise be measured as the next one's latency
+        revalidating = Endpoint(
+            "/articles/{id} 304",
+            ENDPOINTS[1].path,
+            ENDPOINTS[1].lua,
+            entity_tags(base, REVALIDATED),
+        )
+        serial = Endpoint("/search, 1 in flight", ENDPOINTS[4].path, ENDPOINTS[4].lua)
+        pages = (*ENDPOINTS[:4], revalidating)
+        results = [measure(base, e, args.seconds, args.concurrency) for e in pages]
+        results.append(measure(base, serial, args.seconds, 1))
+        results.append(measure(base, ENDPOINTS[4], args.seconds, args.concurrency))
     ceiling = results[0].rps
     generator = "wrk" if shutil.which("wrk") else "an asyncio httpx client"
     print(
@@ -274,7 +331,7 @@ def main() -> None:
             f"{m.name:<22}{m.requests:>10}{m.rps:>9.0f}{m.p50:>9.1f}{m.p95:>9.1f}"
             f"{m.rps / ceiling:>11.2f}{m.failures:>8}"
         )
-    article, listing, search = results[1], results[2], results[4]
+    article, listing, search = results[1], results[2], results[-1]
     pages_ok = article.rps >= 0.5 * ceiling and listing.rps >= 0.5 * ceiling
     search_ok = search.p95 <= 150
     print(f"\ntarget article and list >= 0.5x ceiling: {'met' if pages_ok else 'MISSED'}")

@@ -9,14 +9,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, func, literal, select, union_all
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Select,
+    bindparam,
+    func,
+    literal,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import sessionmaker
 
 from storage.clock import WIB
 from storage.dialects import site_date
-from storage.engine import get_session_factory
+from storage.engine import get_engine
 from storage.export import ARTICLE_COLUMNS, article_record
 from storage.models import (
     Article,
@@ -43,6 +53,18 @@ REVISION_LIST_COLUMNS = (
     ArticleRevision.content_hash, ArticleRevision.title, ArticleRevision.word_count,
     ArticleRevision.crawl_run_id, ArticleRevision.parser_version, ArticleRevision.warc_records,
 )  # fmt: skip
+STAMP_COLUMNS = (
+    Article.revision_count, Article.last_changed_at, Article.last_checked_at, Article.status,
+)  # fmt: skip
+"""Every write to an article moves one of these (a new revision, a re-extraction, a check, a
+removal): together they say whether its page may have changed."""
+_REVISION_PREFIX = "revision__"
+ARTICLE_PAGE_COLUMNS = (
+    *ARTICLE_COLUMNS,
+    *(column.label(_REVISION_PREFIX + column.key) for column in REVISION_LIST_COLUMNS),
+)
+"""An article and the listing of one of its revisions per row: a whole article page in one
+round trip (an article has a handful of revisions; its columns repeat on each row)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,11 +157,38 @@ def filtered(stmt: Select[Any], filters: ArticleFilters | None) -> Select[Any]:
     return stmt
 
 
+_ARTICLE = select(*ARTICLE_COLUMNS).where(Article.article_id == bindparam("article_id"))
+_ARTICLE_PAGE = (
+    select(*ARTICLE_PAGE_COLUMNS)
+    .outerjoin(ArticleRevision, ArticleRevision.article_id == Article.article_id)
+    .where(Article.article_id == bindparam("article_id"))
+    .order_by(ArticleRevision.revision)
+)
+_STAMP = select(*STAMP_COLUMNS).where(Article.article_id == bindparam("article_id"))
+"""Statements built once: SQLAlchemy then finds their compiled form by a key it computed
+once (a statement built per request has its cache key recomputed on every request)."""
+
+
+@lru_cache(maxsize=256)
+def _list_statement(filters: ArticleFilters | None, after: bool, before: bool) -> Select[Any]:
+    """The list query for ``filters`` with the page's key and size as bound values
+    (``after``, ``before``, ``limit``), built once per filter combination."""
+    stmt = filtered(select(*LIST_COLUMNS), filters).limit(bindparam("limit"))
+    if before:
+        return stmt.where(Article.article_id > bindparam("before")).order_by(Article.article_id)
+    if after:
+        stmt = stmt.where(Article.article_id < bindparam("after"))
+    return stmt.order_by(Article.article_id.desc())
+
+
 class ArchiveBrowser:
     """Read queries over one archive, for the web reader."""
 
-    def __init__(self, url: str | None = None, sessions: sessionmaker[Session] | None = None):
-        self.sessions = sessions or get_session_factory(url)
+    def __init__(self, url: str | None = None, engine: Engine | None = None):
+        self.engine = engine or get_engine(url)
+        """Plain connections for the rows a page shows (no ORM session per request)."""
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        """ORM sessions for what is handed out as model objects (runs, full revisions)."""
 
     # -- lists ------------------------------------------------------------------------------------
 
@@ -153,15 +202,10 @@ class ArchiveBrowser:
     ) -> ArticlePage:
         """A page of articles newest first: those older than ``after``, or the page just newer
         than ``before`` (one of them, or neither for the first page)."""
-        stmt = filtered(select(*LIST_COLUMNS), filters).limit(limit + 1)
-        if before is not None:
-            stmt = stmt.where(Article.article_id > before).order_by(Article.article_id)
-        else:
-            if after is not None:
-                stmt = stmt.where(Article.article_id < after)
-            stmt = stmt.order_by(Article.article_id.desc())
-        with self.sessions() as session:
-            rows = [dict(row) for row in session.execute(stmt).mappings()]
+        stmt = _list_statement(filters, after is not None, before is not None)
+        values = {"limit": limit + 1, "after": after, "before": before}
+        with self.engine.connect() as connection:
+            rows = [dict(row) for row in connection.execute(stmt, values).mappings()]
         more = len(rows) > limit
         rows = rows[:limit]
         if before is not None:
@@ -176,25 +220,34 @@ class ArchiveBrowser:
     # -- one article ------------------------------------------------------------------------------
 
     def article(self, article_id: int, *, with_revisions: bool = False) -> dict[str, Any] | None:
-        """The export record of an article plus ``gone_at`` (and, when asked, ``revisions``:
-        what a listing shows of each, oldest first, no body), or None when it is not archived.
-        One session: one connection checkout for the whole page."""
-        stmt = select(*ARTICLE_COLUMNS).where(Article.article_id == article_id)
-        listing = (
-            select(*REVISION_LIST_COLUMNS)
-            .where(ArticleRevision.article_id == article_id)
-            .order_by(ArticleRevision.revision)
-        )
-        with self.sessions() as session:
-            row = session.execute(stmt).mappings().first()
-            if row is None:
-                return None
-            revisions = session.execute(listing).mappings().all() if with_revisions else None
+        """The export record of an article plus ``gone_at``, its ``stamp`` (see
+        :data:`STAMP_COLUMNS`) and, when asked, ``revisions`` (what a listing shows of each,
+        oldest first, no body), or None when it is not archived. One query either way."""
+        stmt = _ARTICLE_PAGE if with_revisions else _ARTICLE
+        with self.engine.connect() as connection:
+            rows = connection.execute(stmt, {"article_id": article_id}).mappings().all()
+        if not rows:
+            return None
+        row = rows[0]
         record = article_record(row)
         record["gone_at"] = row["gone_at"].isoformat() if row["gone_at"] else None
-        if revisions is not None:
-            record["revisions"] = [dict(r) for r in revisions]
+        record["stamp"] = _stamp(row)
+        if with_revisions:
+            record["revisions"] = [
+                {
+                    column.key: each[_REVISION_PREFIX + column.key]
+                    for column in REVISION_LIST_COLUMNS
+                }
+                for each in rows
+                if each[_REVISION_PREFIX + "revision"] is not None
+            ]
         return record
+
+    def article_stamp(self, article_id: int) -> str | None:
+        """What :meth:`article` gives as ``stamp``, for one indexed lookup (None: not archived)."""
+        with self.engine.connect() as connection:
+            row = connection.execute(_STAMP, {"article_id": article_id}).mappings().first()
+        return None if row is None else _stamp(row)
 
     def revisions(self, article_id: int, numbers: tuple[int, ...] = ()) -> list[ArticleRevision]:
         """Revisions of an article, oldest first (only ``numbers`` when given)."""
@@ -305,6 +358,14 @@ class ArchiveBrowser:
             "revisions": int(revisions or 0),
             "with_warnings": int(warned or 0),
         }
+
+
+def _stamp(row: Any) -> str:
+    """The :data:`STAMP_COLUMNS` of an article row as one short string."""
+    changed, checked = row["last_changed_at"], row["last_checked_at"]
+    return f"{row['revision_count']}.{changed.timestamp():.6f}.{checked.timestamp():.6f}." + str(
+        row["status"]
+    )
 
 
 def _aware(value: Any) -> datetime:

@@ -12,6 +12,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from storage.config import resolve_database_url
 
 SQLITE_BUSY_TIMEOUT_S = 30.0
+READER_CONNECTIONS = 8
+"""PostgreSQL connections of a reader's pool (the web reader runs as many worker threads)."""
+READER_RECYCLE_S = 300
+"""A reader's connection is replaced after this many seconds instead of being pinged."""
 
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
@@ -44,6 +48,28 @@ def get_engine(url: str | None = None) -> Engine:
         if url not in _engines:
             _engines[url] = _create(url)
         return _engines[url]
+
+
+def get_reader_engine(url: str | None = None) -> Engine:
+    """The shared read-only engine for ``url``, in autocommit (a read needs no transaction:
+    no ``BEGIN``/``ROLLBACK`` round trips). On PostgreSQL its own pool: a fixed set of
+    connections, never pinged before use but recycled after :data:`READER_RECYCLE_S` (a ping
+    is one more round trip per request; a connection that died anyway fails one request and
+    the pool reconnects), and no overflow connections opened and closed under load."""
+    url = resolve_database_url(url)
+    if make_url(url).get_backend_name() == "sqlite":
+        return get_engine(url).execution_options(isolation_level="AUTOCOMMIT")
+    key = f"reader {url}"
+    with _lock:
+        if key not in _engines:
+            _engines[key] = create_engine(
+                url,
+                isolation_level="AUTOCOMMIT",
+                pool_size=READER_CONNECTIONS,
+                max_overflow=2,
+                pool_recycle=READER_RECYCLE_S,
+            )
+        return _engines[key]
 
 
 def get_session_factory(url: str | None = None) -> sessionmaker[Session]:

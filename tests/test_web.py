@@ -10,6 +10,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from xml.etree import ElementTree as ET
 
 import httpx
@@ -21,6 +22,7 @@ from sqlalchemy.engine import make_url
 
 from storage.engine import dispose_all
 from storage.migrate import downgrade, upgrade
+from storage.models import Article
 from storage.runs import RunJournal
 from tests.crawling import REPO_ROOT, revisions, runs
 from tests.databases import postgres_base_url
@@ -28,12 +30,14 @@ from tests.web_archive import (
     ADDED_PARAGRAPH,
     EDIT_PREFIX,
     HOSTILE_ID,
+    HOSTILE_IMAGE,
     WebArchive,
     serving,
     web_archive,  # noqa: F401  (the module's fixture)
 )
 from web.app import create_app
 from web.archive import ArchiveNotReady
+from web.pages import templates
 from web.render import marked, safe_href
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -149,6 +153,18 @@ def test_article_page_escapes_hostile_markup(client: TestClient) -> None:
     assert "<script" not in html
     assert "Tangkapan &lt;img src=x&gt;" in html
     assert "<img" not in html, "pictures are links, never loaded"
+
+
+def test_a_javascript_url_is_shown_never_linked() -> None:
+    """An archive written before the extractor refused such URLs may still hold one."""
+    macro = templates.get_template("macros.html").module.link_or_text  # type: ignore[attr-defined]
+    html = str(macro(HOSTILE_IMAGE, "picture 1"))
+    shown = f'<span class="unlinked" title="not a web address: shown, not linked">{HOSTILE_IMAGE}'
+    assert html.strip() == f"{shown}</span>"
+    assert str(macro("https://x.example/<b>.jpg")).strip() == (
+        '<a href="https://x.example/&lt;b&gt;.jpg" rel="noreferrer noopener nofollow">'
+        "https://x.example/&lt;b&gt;.jpg</a>"
+    )
 
 
 def test_article_page_shows_everything_kept(
@@ -501,3 +517,29 @@ def test_snippet_marks_are_added_after_escaping() -> None:
     start = text.index("pasukan")
     html = str(marked(text, [(start, start + len("pasukan"))]))
     assert html == "&lt;script&gt;alert(1)&lt;/script&gt; <mark>pasukan</mark> &amp; co"
+
+
+def test_article_page_revalidates_with_its_etag(
+    client: TestClient,
+    web_archive: WebArchive,  # noqa: F811
+) -> None:
+    path = f"/articles/{web_archive.edited_id}"
+    first = client.get(path)
+    tag = first.headers["etag"]
+    assert tag.startswith('W/"') and first.headers["cache-control"] == "private, no-cache"
+    again = client.get(path, headers={"If-None-Match": f'"other", {tag}'})
+    assert (again.status_code, again.content, again.headers["etag"]) == (304, b"", tag)
+    assert again.headers["x-content-type-options"] == "nosniff"
+    assert client.get(path, headers={"If-None-Match": '"other"'}).status_code == 200
+    missing = client.get("/articles/999999999", headers={"If-None-Match": "*"})
+    assert missing.status_code == 404
+    engine = sa.create_engine(web_archive.url)
+    with engine.begin() as conn:  # what a recheck of the article writes
+        conn.execute(
+            sa.update(Article)
+            .where(Article.article_id == web_archive.edited_id)
+            .values(last_checked_at=datetime.now(UTC))
+        )
+    engine.dispose()
+    changed = client.get(path, headers={"If-None-Match": tag})
+    assert changed.status_code == 200 and changed.headers["etag"] != tag

@@ -7,8 +7,10 @@ paths, an HTML page elsewhere), an unreachable database a 503."""
 from __future__ import annotations
 
 import logging
-from importlib.metadata import PackageNotFoundError, version
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
+from anyio import to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -17,8 +19,10 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 
 from storage.config import error_summary
+from storage.engine import READER_CONNECTIONS
 from web import api, ops, pages
 from web.archive import open_archive
+from web.caching import app_version
 from web.metrics import metrics_registry
 from web.security import SecurityMiddleware, wants_json
 
@@ -31,11 +35,12 @@ DESCRIPTION = (
 )
 
 
-def _version() -> str:
-    try:
-        return version("viva-militer-archive")
-    except PackageNotFoundError:
-        return "0"
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """As many worker threads for the pages as the reader has database connections: a request
+    waits for a free thread, never holds one while waiting for a connection."""
+    to_thread.current_default_thread_limiter().total_tokens = READER_CONNECTIONS
+    yield
 
 
 def create_app(database_url: str, *, token: str | None = None) -> FastAPI:
@@ -43,11 +48,12 @@ def create_app(database_url: str, *, token: str | None = None) -> FastAPI:
     :class:`web.archive.ArchiveNotReady` when it cannot be served as it is."""
     app = FastAPI(
         title="VIVA Militer archive",
-        version=_version(),
+        version=app_version(),
         description=DESCRIPTION,
         docs_url=None,  # the interactive docs load scripts from a CDN: not offered
         redoc_url=None,
         openapi_url="/openapi.json",
+        lifespan=lifespan,
     )
     app.state.archive = open_archive(database_url)
     app.state.metrics = metrics_registry(app.state.archive.browser)

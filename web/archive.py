@@ -14,13 +14,13 @@ from alembic.script import ScriptDirectory
 from fastapi import Request
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
 from scheduling.durations import ScheduleError
 from scheduling.health import HealthPolicy
 from storage.browse import ArchiveBrowser
 from storage.config import database_problem, mask_url
-from storage.engine import get_engine
+from storage.engine import get_reader_engine
 from storage.migrate import MIGRATIONS_DIR, current_revision, head_revision
 from storage.search import ArchiveSearch
 from storage.stats import ArchiveStats
@@ -112,22 +112,17 @@ def open_archive(url: str) -> Archive:
         health = daemon_policy()
     except ScheduleError as exc:
         raise ArchiveNotReady(f"health thresholds: {exc}") from None
-    sessions = reader_sessions(url)
+    engine = get_reader_engine(url)
+    sessions = sessionmaker(engine)
     return Archive(
         url,
-        ArchiveBrowser(sessions=sessions),
+        ArchiveBrowser(engine=engine),
         ArchiveSearch(url),  # its own transactions: it sets planner options per search
         ArchiveStats(sessions=sessions),
         health,
     )
 
 
-def reader_sessions(url: str) -> sessionmaker[Session]:
-    """Sessions on the shared engine in autocommit: a page's reads need no transaction, and
-    ``BEGIN``/``ROLLBACK`` would be two more round trips on every request."""
-    return sessionmaker(get_engine(url).execution_options(isolation_level="AUTOCOMMIT"))
-
-
-def archive(request: Request) -> Archive:
-    """The app's archive (a FastAPI dependency)."""
+async def archive(request: Request) -> Archive:
+    """The app's archive (a FastAPI dependency, ``async``: no worker thread for an attribute)."""
     return request.app.state.archive  # type: ignore[no-any-return]

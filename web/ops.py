@@ -48,9 +48,9 @@ def metrics(request: Request) -> Response:
     return Response(exposition(request.app.state.metrics), media_type=CONTENT_TYPE_LATEST)
 
 
-def feed_filters(subchannel: Name = None, tag: Name = None) -> ArticleFilters:
+async def feed_filters(subchannel: Name = None, tag: Name = None) -> ArticleFilters:
     """Feeds filter by subchannel and tag only."""
-    return article_filters(subchannel=subchannel, tag=tag)
+    return await article_filters(subchannel=subchannel, tag=tag)
 
 
 FeedFilters = Annotated[ArticleFilters, Depends(feed_filters)]

@@ -7,16 +7,16 @@ import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from storage.browse import ArticleFilters
 from web.api import ArticleId, Filters, Reader, daily_counts
 from web.archive import Archive
+from web.caching import REVALIDATE, entity_tag, still_fresh
 from web.charts import bar_chart
 from web.diff import revision_text, side_by_side
 from web.health import current_warnings
 from web.params import (
-    DEFAULT_PAGE_SIZE,
     BadInput,
     Key,
     Offset,
@@ -30,7 +30,9 @@ from web.render import environment
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 templates = environment()
 HOME_RUNS = 8
-SEARCH_PAGE_SIZE = 20
+PAGE_ROWS = 20
+"""Rows of an HTML list by default (as many as a search page); the API's lists give 50."""
+SEARCH_PAGE_SIZE = PAGE_ROWS
 MAX_RUNS = 200
 _SPAN_RE = re.compile(r"(\d{1,9})\.\.(\d{1,9})")
 
@@ -68,14 +70,16 @@ def articles(
     request: Request,
     reader: Reader,
     filters: Filters,
-    limit: PageSize = DEFAULT_PAGE_SIZE,
+    limit: PageSize = PAGE_ROWS,
     after: Key = None,
     before: Key = None,
 ) -> HTMLResponse:
     if after is not None and before is not None:
         raise BadInput("give after or before, not both")
     page = reader.browser.articles(filters, limit=limit, after=after, before=before)
-    return render(request, "articles.html", page=page, limit=limit, **filter_form(reader, filters))
+    shown_limit = None if limit == PAGE_ROWS else limit  # links keep a size that was asked for
+    context = filter_form(reader, filters)
+    return render(request, "articles.html", page=page, shown_limit=shown_limit, **context)
 
 
 @router.get("/search")
@@ -108,11 +112,20 @@ def search(
 
 
 @router.get("/articles/{article_id}")
-def article(request: Request, reader: Reader, article_id: ArticleId) -> HTMLResponse:
+def article(request: Request, reader: Reader, article_id: ArticleId) -> Response:
+    """The page, with an ETag; a conditional request for an unchanged article gets a 304."""
+    if "if-none-match" in request.headers:
+        stamp = reader.browser.article_stamp(article_id)
+        if stamp is not None and still_fresh(request, entity_tag(stamp)):
+            headers = {"etag": entity_tag(stamp), "cache-control": REVALIDATE}
+            return Response(status_code=304, headers=headers)
     record = reader.browser.article(article_id, with_revisions=True)
     if record is None:
         raise HTTPException(404, f"article {article_id} is not in the archive")
-    return render(request, "article.html", article=record, revisions=record["revisions"])
+    response = render(request, "article.html", article=record, revisions=record["revisions"])
+    response.headers["etag"] = entity_tag(record["stamp"])
+    response.headers["cache-control"] = REVALIDATE
+    return response
 
 
 @router.get("/articles/{article_id}/revisions/{span}")
@@ -141,7 +154,7 @@ def changes(
     request: Request,
     reader: Reader,
     filters: Filters,
-    limit: PageSize = DEFAULT_PAGE_SIZE,
+    limit: PageSize = PAGE_ROWS,
 ) -> HTMLResponse:
     rows = reader.browser.changes(filters, limit=limit)
     return render(request, "changes.html", changes=rows, **filter_form(reader, filters))

@@ -61,7 +61,7 @@ def parse_day(name: str, value: str | None) -> date | None:
     return day
 
 
-def article_filters(
+async def article_filters(
     subchannel: Name = None,
     since: Day = None,
     until: Day = None,
@@ -69,7 +69,8 @@ def article_filters(
     author: Name = None,
     status: Status = None,
 ) -> ArticleFilters:
-    """The filter parameters of a list, a search or a feed (a FastAPI dependency)."""
+    """The filter parameters of a list, a search or a feed (a FastAPI dependency; ``async``
+    because it does no I/O: FastAPI would run a plain function in a worker thread)."""
     first, last = parse_day("since", since), parse_day("until", until)
     if first and last and first > last:
         raise BadInput(f"since {first} is after until {last}")
