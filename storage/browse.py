@@ -28,6 +28,7 @@ from storage.clock import WIB
 from storage.dialects import site_date
 from storage.engine import get_engine
 from storage.export import ARTICLE_COLUMNS, article_record
+from storage.filters import ArticleFilters
 from storage.models import (
     Article,
     ArticleAuthor,
@@ -65,35 +66,6 @@ ARTICLE_PAGE_COLUMNS = (
 )
 """An article and the listing of one of its revisions per row: a whole article page in one
 round trip (an article has a handful of revisions; its columns repeat on each row)."""
-
-
-@dataclass(frozen=True, slots=True)
-class ArticleFilters:
-    """What a list or a search is narrowed to; every field optional (None: no restriction)."""
-
-    subchannel: str | None = None
-    since: date | None = None
-    """First WIB calendar day of publication, inclusive."""
-    until: date | None = None
-    """Last WIB calendar day of publication, inclusive."""
-    tag: str | None = None
-    """A tag name, exact but case-insensitive."""
-    author: str | None = None
-    """An author name, exact but case-insensitive."""
-    status: str | None = None
-    """``live`` or ``gone`` (None: both)."""
-
-    def query_items(self) -> dict[str, str]:
-        """The filters that are set, as query-string values (for links that keep them)."""
-        values = {
-            "subchannel": self.subchannel,
-            "since": self.since.isoformat() if self.since else None,
-            "until": self.until.isoformat() if self.until else None,
-            "tag": self.tag,
-            "author": self.author,
-            "status": self.status,
-        }
-        return {key: value for key, value in values.items() if value}
 
 
 @dataclass(frozen=True, slots=True)

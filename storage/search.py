@@ -25,32 +25,19 @@ from sqlalchemy.orm import Session
 
 from storage.clock import WIB
 from storage.engine import get_engine, get_session_factory
+from storage.filters import STATUSES, ArticleFilters
 from storage.snippets import make_snippet
 from storage.types import UTCDateTime
 from storage.word_forms import QueryWord, parse_query
 
-STATUSES = ("live", "gone")
 TITLE_WEIGHT, BODY_WEIGHT = 10.0, 1.0
 """bm25 column weights on SQLite."""
 MAX_WINDOW = 100_000
 """Deepest row (offset + limit) a search may ask for."""
 
 
-@dataclass(frozen=True, slots=True)
-class SearchFilters:
-    """What a search is narrowed to; None means any."""
-
-    subchannel: str | None = None
-    since: date | None = None
-    """WIB calendar day (+07:00), inclusive, on ``published_at``."""
-    until: date | None = None
-    """WIB calendar day, inclusive."""
-    tag: str | None = None
-    """Tag name, exact (case-insensitive)."""
-    author: str | None = None
-    """Author name, exact (case-insensitive)."""
-    status: str | None = None
-    """``live`` or ``gone``; None for both."""
+SearchFilters = ArticleFilters
+"""The search API's name for the filters (the same ones the lists take)."""
 
 
 @dataclass(frozen=True, slots=True)

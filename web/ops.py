@@ -9,7 +9,8 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel
 
-from storage.browse import ArticleFilters, Change
+from storage.browse import Change
+from storage.filters import ArticleFilters
 from web.api import ERRORS, Reader
 from web.feeds import ATOM_TYPE, FEED_ENTRIES, Entry, atom, entry_urn
 from web.health import current_warnings

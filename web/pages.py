@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from storage.browse import ArticleFilters
+from storage.filters import ArticleFilters
 from web.api import ArticleId, Filters, Reader, daily_counts
 from web.archive import Archive
 from web.caching import REVALIDATE, entity_tag, still_fresh

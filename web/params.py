@@ -10,7 +10,8 @@ from typing import Annotated
 
 from fastapi import HTTPException, Query
 
-from storage.browse import MAX_ARTICLE_ID, ArticleFilters
+from storage.browse import MAX_ARTICLE_ID
+from storage.filters import ArticleFilters
 from storage.models import ARTICLE_STATUSES
 
 MAX_NAME = 100

@@ -6,10 +6,10 @@ hits to its (capped) count, so every search page and the JSON API agree."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
-from storage.browse import ArticleFilters
-from storage.search import ArchiveSearch, SearchFilters, SearchHit
+from storage.filters import ArticleFilters
+from storage.search import ArchiveSearch, SearchHit
 
 COUNT_CAP = 10_000
 """Matches are counted up to this many."""
@@ -39,7 +39,6 @@ def search_page(
 ) -> SearchPage:
     """One page of hits for ``query``; raises ``ValueError`` (one line) when the query has no
     word to search for."""
-    wanted = SearchFilters(**asdict(filters)) if filters is not None else None
-    hits = search.search(query, limit=limit, offset=offset, filters=wanted)
-    total = search.count(query, filters=wanted, cap=COUNT_CAP) if hits or offset else 0
+    hits = search.search(query, limit=limit, offset=offset, filters=filters)
+    total = search.count(query, filters=filters, cap=COUNT_CAP) if hits or offset else 0
     return SearchPage(hits, total, COUNT_CAP)
