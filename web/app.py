@@ -38,9 +38,15 @@ DESCRIPTION = (
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """As many worker threads for the pages as the reader has database connections: a request
-    waits for a free thread, never holds one while waiting for a connection."""
+    waits for a free thread, never holds one while waiting for a connection. The article and
+    list reads get their async connections for as long as this event loop serves."""
     to_thread.current_default_thread_limiter().total_tokens = READER_CONNECTIONS
-    yield
+    pages = app.state.archive.pages
+    await pages.open()
+    try:
+        yield
+    finally:
+        await pages.close()
 
 
 def create_app(database_url: str, *, token: str | None = None) -> FastAPI:
