@@ -10,6 +10,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import psycopg
 from anyio import to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -70,6 +71,8 @@ def create_app(database_url: str, *, token: str | None = None) -> FastAPI:
     app.add_exception_handler(HTTPException, http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(OperationalError, database_down)  # type: ignore[arg-type]
+    # the async pages' driver errors, a pool that found no connection in time among them
+    app.add_exception_handler(psycopg.OperationalError, database_down)  # type: ignore[arg-type]
     app.add_middleware(SecurityMiddleware, token=token)
     return app
 
@@ -95,6 +98,8 @@ async def validation_error(request: Request, exc: RequestValidationError) -> Res
     return error_response(request, 422, f"{where}: {first.get('msg', 'invalid value')}")
 
 
-async def database_down(request: Request, exc: OperationalError) -> Response:
+async def database_down(
+    request: Request, exc: OperationalError | psycopg.OperationalError
+) -> Response:
     log.error("Database unavailable: %s", error_summary(exc))
     return error_response(request, 503, "the archive database is unavailable; try again later")
