@@ -7,6 +7,7 @@ index range scan whatever its depth (no ``OFFSET``)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -136,7 +137,7 @@ _ARTICLE_PAGE = (
     .where(Article.article_id == bindparam("article_id"))
     .order_by(ArticleRevision.revision)
 )
-_STAMP = select(*STAMP_COLUMNS).where(Article.article_id == bindparam("article_id"))
+STAMP = select(*STAMP_COLUMNS).where(Article.article_id == bindparam("article_id"))
 """Statements built once: SQLAlchemy then finds their compiled form by a key it computed
 once (a statement built per request has its cache key recomputed on every request)."""
 
@@ -151,6 +152,58 @@ def _list_statement(filters: ArticleFilters | None, after: bool, before: bool) -
     if after:
         stmt = stmt.where(Article.article_id < bindparam("after"))
     return stmt.order_by(Article.article_id.desc())
+
+
+def article_query(with_revisions: bool) -> Select[Any]:
+    """The statement of :meth:`ArchiveBrowser.article` (bound value ``article_id``)."""
+    return _ARTICLE_PAGE if with_revisions else _ARTICLE
+
+
+def article_from_rows(rows: Sequence[Any], *, with_revisions: bool) -> dict[str, Any] | None:
+    """The record :meth:`ArchiveBrowser.article` gives for the rows of :func:`article_query`."""
+    if not rows:
+        return None
+    row = rows[0]
+    record = article_record(row)
+    record["gone_at"] = row["gone_at"].isoformat() if row["gone_at"] else None
+    record["stamp"] = _stamp(row)
+    if with_revisions:
+        record["revisions"] = [
+            {column.key: each[_REVISION_PREFIX + column.key] for column in REVISION_LIST_COLUMNS}
+            for each in rows
+            if each[_REVISION_PREFIX + "revision"] is not None
+        ]
+    return record
+
+
+def list_query(
+    filters: ArticleFilters | None, *, limit: int, after: int | None, before: int | None
+) -> tuple[Select[Any], dict[str, Any]]:
+    """The statement of a list page and its bound values (one row more than ``limit``: it
+    tells whether an older page follows)."""
+    stmt = _list_statement(filters, after is not None, before is not None)
+    return stmt, {"limit": limit + 1, "after": after, "before": before}
+
+
+def list_page(
+    rows: list[dict[str, Any]], *, limit: int, after: int | None, before: int | None
+) -> ArticlePage:
+    """The page of :func:`list_query`'s ``rows`` and the keys of its neighbours."""
+    more = len(rows) > limit
+    rows = rows[:limit]
+    if before is not None:
+        rows.reverse()
+        next_after = rows[-1]["article_id"] if rows else None
+        prev_before = rows[0]["article_id"] if more and rows else None
+    else:
+        next_after = rows[-1]["article_id"] if more else None
+        prev_before = rows[0]["article_id"] if after is not None and rows else None
+    return ArticlePage(rows, next_after, prev_before)
+
+
+def stamp_of(row: Any) -> str | None:
+    """What :meth:`ArchiveBrowser.article_stamp` gives for a row of :data:`STAMP`."""
+    return None if row is None else _stamp(row)
 
 
 class ArchiveBrowser:
@@ -174,20 +227,10 @@ class ArchiveBrowser:
     ) -> ArticlePage:
         """A page of articles newest first: those older than ``after``, or the page just newer
         than ``before`` (one of them, or neither for the first page)."""
-        stmt = _list_statement(filters, after is not None, before is not None)
-        values = {"limit": limit + 1, "after": after, "before": before}
+        stmt, values = list_query(filters, limit=limit, after=after, before=before)
         with self.engine.connect() as connection:
             rows = [dict(row) for row in connection.execute(stmt, values).mappings()]
-        more = len(rows) > limit
-        rows = rows[:limit]
-        if before is not None:
-            rows.reverse()
-            next_after = rows[-1]["article_id"] if rows else None
-            prev_before = rows[0]["article_id"] if more and rows else None
-        else:
-            next_after = rows[-1]["article_id"] if more else None
-            prev_before = rows[0]["article_id"] if after is not None and rows else None
-        return ArticlePage(rows, next_after, prev_before)
+        return list_page(rows, limit=limit, before=before, after=after)
 
     # -- one article ------------------------------------------------------------------------------
 
@@ -195,31 +238,19 @@ class ArchiveBrowser:
         """The export record of an article plus ``gone_at``, its ``stamp`` (see
         :data:`STAMP_COLUMNS`) and, when asked, ``revisions`` (what a listing shows of each,
         oldest first, no body), or None when it is not archived. One query either way."""
-        stmt = _ARTICLE_PAGE if with_revisions else _ARTICLE
         with self.engine.connect() as connection:
-            rows = connection.execute(stmt, {"article_id": article_id}).mappings().all()
-        if not rows:
-            return None
-        row = rows[0]
-        record = article_record(row)
-        record["gone_at"] = row["gone_at"].isoformat() if row["gone_at"] else None
-        record["stamp"] = _stamp(row)
-        if with_revisions:
-            record["revisions"] = [
-                {
-                    column.key: each[_REVISION_PREFIX + column.key]
-                    for column in REVISION_LIST_COLUMNS
-                }
-                for each in rows
-                if each[_REVISION_PREFIX + "revision"] is not None
-            ]
-        return record
+            rows = (
+                connection.execute(article_query(with_revisions), {"article_id": article_id})
+                .mappings()
+                .all()
+            )
+        return article_from_rows(rows, with_revisions=with_revisions)
 
     def article_stamp(self, article_id: int) -> str | None:
         """What :meth:`article` gives as ``stamp``, for one indexed lookup (None: not archived)."""
         with self.engine.connect() as connection:
-            row = connection.execute(_STAMP, {"article_id": article_id}).mappings().first()
-        return None if row is None else _stamp(row)
+            row = connection.execute(STAMP, {"article_id": article_id}).mappings().first()
+        return stamp_of(row)
 
     def revisions(self, article_id: int, numbers: tuple[int, ...] = ()) -> list[ArticleRevision]:
         """Revisions of an article, oldest first (only ``numbers`` when given)."""

@@ -5,6 +5,7 @@ started by ``viva-archive serve``."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.engine import make_url
 
+from storage.browse import ArticleFilters
 from storage.engine import dispose_all
 from storage.migrate import downgrade, upgrade
 from storage.models import Article
@@ -36,7 +38,7 @@ from tests.web_archive import (
     web_archive,  # noqa: F401  (the module's fixture)
 )
 from web.app import create_app
-from web.archive import ArchiveNotReady
+from web.archive import ArchiveNotReady, open_archive
 from web.pages import templates
 from web.render import marked, safe_href
 
@@ -228,6 +230,40 @@ def test_api_article_and_revisions(client: TestClient, web_archive: WebArchive) 
     assert [r["body"] for r in full["revisions"]] == [r.body for r in stored]
     gone = client.get(f"/api/articles/{web_archive.removed_id}").json()
     assert gone["status"] == "gone" and gone["gone_at"]
+
+
+def test_async_page_reads_answer_as_the_browser(web_archive: WebArchive) -> None:  # noqa: F811
+    """The event-loop reads of the article and list pages (psycopg's async pool on PostgreSQL,
+    worker threads on SQLite) give exactly what the browser's own queries give."""
+    archive = open_archive(web_archive.url)
+    browser, pages = archive.browser, archive.pages
+    newest, oldest = web_archive.ids[0], web_archive.ids[-1]
+    lists = [
+        (None, {}),
+        (ArticleFilters(status="gone"), {}),
+        (ArticleFilters(tag=web_archive.specs[newest].tags[0]), {}),
+        (ArticleFilters(since=datetime(2000, 1, 1).date(), until=datetime.now(UTC).date()), {}),
+        (None, {"after": newest}),
+        (None, {"before": oldest}),
+    ]
+
+    async def compare() -> None:
+        await pages.open()
+        try:
+            on_postgres = make_url(web_archive.url).get_backend_name() == "postgresql"
+            assert (pages.pool is not None) == on_postgres
+            for article_id in [*web_archive.ids, 987_654_321]:
+                expected = browser.article(article_id, with_revisions=True)
+                assert await pages.article(article_id, with_revisions=True) == expected
+                assert await pages.article_stamp(article_id) == browser.article_stamp(article_id)
+            for filters, keys in lists:
+                expected_page = browser.articles(filters, limit=2, **keys)
+                assert expected_page.rows
+                assert await pages.articles(filters, limit=2, **keys) == expected_page
+        finally:
+            await pages.close()
+
+    asyncio.run(compare())
 
 
 def test_api_search_gives_plain_snippets_with_ranges(client: TestClient) -> None:

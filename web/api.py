@@ -227,7 +227,7 @@ async def ping() -> dict[str, bool]:
 
 
 @router.get("/articles", response_model=ArticleList, summary="Articles, newest first")
-def list_articles(
+async def list_articles(
     request: Request,
     reader: Reader,
     filters: Filters,
@@ -238,7 +238,7 @@ def list_articles(
     """Keyset pagination: ``after`` (older than that id) or ``before`` (newer)."""
     if after is not None and before is not None:
         raise BadInput("give after or before, not both")
-    page = reader.browser.articles(filters, limit=limit, after=after, before=before)
+    page = await reader.pages.articles(filters, limit=limit, after=after, before=before)
     following = None
     if page.next_after is not None:
         params = {**filters.query_items(), "limit": limit, "after": page.next_after}
@@ -252,8 +252,8 @@ def list_articles(
 
 
 @router.get("/articles/{article_id}", response_model=ArticleDetail, summary="One article")
-def get_article(reader: Reader, article_id: ArticleId) -> dict[str, Any]:
-    record = reader.browser.article(article_id, with_revisions=True)
+async def get_article(reader: Reader, article_id: ArticleId) -> dict[str, Any]:
+    record = await reader.pages.article(article_id, with_revisions=True)
     if record is None:
         raise HTTPException(404, f"article {article_id} is not in the archive")
     return record

@@ -10,6 +10,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import psycopg
 from anyio import to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -38,9 +39,15 @@ DESCRIPTION = (
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """As many worker threads for the pages as the reader has database connections: a request
-    waits for a free thread, never holds one while waiting for a connection."""
+    waits for a free thread, never holds one while waiting for a connection. The article and
+    list reads get their async connections for as long as this event loop serves."""
     to_thread.current_default_thread_limiter().total_tokens = READER_CONNECTIONS
-    yield
+    pages = app.state.archive.pages
+    await pages.open()
+    try:
+        yield
+    finally:
+        await pages.close()
 
 
 def create_app(database_url: str, *, token: str | None = None) -> FastAPI:
@@ -64,6 +71,8 @@ def create_app(database_url: str, *, token: str | None = None) -> FastAPI:
     app.add_exception_handler(HTTPException, http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(OperationalError, database_down)  # type: ignore[arg-type]
+    # the async pages' driver errors, a pool that found no connection in time among them
+    app.add_exception_handler(psycopg.OperationalError, database_down)  # type: ignore[arg-type]
     app.add_middleware(SecurityMiddleware, token=token)
     return app
 
@@ -89,6 +98,8 @@ async def validation_error(request: Request, exc: RequestValidationError) -> Res
     return error_response(request, 422, f"{where}: {first.get('msg', 'invalid value')}")
 
 
-async def database_down(request: Request, exc: OperationalError) -> Response:
+async def database_down(
+    request: Request, exc: OperationalError | psycopg.OperationalError
+) -> Response:
     log.error("Database unavailable: %s", error_summary(exc))
     return error_response(request, 503, "the archive database is unavailable; try again later")

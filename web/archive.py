@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from alembic.script import ScriptDirectory
+from anyio import to_thread
 from fastapi import Request
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -19,6 +20,7 @@ from sqlalchemy.orm import sessionmaker
 from scheduling.durations import ScheduleError
 from scheduling.health import HealthPolicy
 from storage.browse import ArchiveBrowser
+from storage.browse_async import PageReads
 from storage.config import database_problem, mask_url
 from storage.engine import get_reader_engine
 from storage.migrate import MIGRATIONS_DIR, current_revision, head_revision
@@ -50,6 +52,14 @@ class Recent(Generic[T]):
                 self._at = time.monotonic()
             return self._value
 
+    async def get_async(self) -> T:
+        """:meth:`get` on the event loop: the value at once while it is recent, else computed
+        in a worker thread (a database read must not stall the loop)."""
+        value = self._value
+        if value is not None and time.monotonic() - self._at <= self.max_age:
+            return value
+        return await to_thread.run_sync(self.get)
+
 
 class ArchiveNotReady(RuntimeError):
     """The database cannot be served as it is; the message is one line, safe to print."""
@@ -65,6 +75,8 @@ class Archive:
     stats: ArchiveStats
     health: HealthPolicy
     """The daemon's health thresholds (its environment variables)."""
+    pages: PageReads
+    """The article and list reads of the busiest pages, awaited on the event loop."""
     subchannels: Recent[list[str]] = field(init=False)
     totals: Recent[dict[str, Any]] = field(init=False)
     """``ArchiveStats.collect()``, at most :data:`STATS_MAX_AGE` old."""
@@ -114,12 +126,14 @@ def open_archive(url: str) -> Archive:
         raise ArchiveNotReady(f"health thresholds: {exc}") from None
     engine = get_reader_engine(url)
     sessions = sessionmaker(engine)
+    browser = ArchiveBrowser(engine=engine)
     return Archive(
         url,
-        ArchiveBrowser(engine=engine),
+        browser,
         ArchiveSearch(url),  # its own transactions: it sets planner options per search
         ArchiveStats(sessions=sessions),
         health,
+        PageReads(url, browser),
     )
 
 

@@ -11,7 +11,6 @@ from fastapi.responses import HTMLResponse, Response
 
 from storage.filters import ArticleFilters
 from web.api import ArticleId, Filters, Reader, daily_counts
-from web.archive import Archive
 from web.caching import REVALIDATE, entity_tag, still_fresh
 from web.charts import bar_chart
 from web.diff import revision_text, side_by_side
@@ -43,9 +42,8 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
     return HTMLResponse(html, status_code=status)
 
 
-def filter_form(reader: Archive, filters: ArticleFilters) -> dict[str, Any]:
+def filter_form(filters: ArticleFilters, subchannels: list[str]) -> dict[str, Any]:
     """What the filter form needs: current values and the subchannels to choose from."""
-    subchannels = reader.subchannels.get()
     return {"filters": filters, "current": filters.query_items(), "subchannels": subchannels}
 
 
@@ -66,7 +64,7 @@ def home(request: Request, reader: Reader) -> HTMLResponse:
 
 
 @router.get("/articles")
-def articles(
+async def articles(
     request: Request,
     reader: Reader,
     filters: Filters,
@@ -76,9 +74,9 @@ def articles(
 ) -> HTMLResponse:
     if after is not None and before is not None:
         raise BadInput("give after or before, not both")
-    page = reader.browser.articles(filters, limit=limit, after=after, before=before)
+    page = await reader.pages.articles(filters, limit=limit, after=after, before=before)
     shown_limit = None if limit == PAGE_ROWS else limit  # links keep a size that was asked for
-    context = filter_form(reader, filters)
+    context = filter_form(filters, await reader.subchannels.get_async())
     return render(request, "articles.html", page=page, shown_limit=shown_limit, **context)
 
 
@@ -90,7 +88,7 @@ def search(
     q: SearchText = "",
     offset: Offset = 0,
 ) -> HTMLResponse:
-    context = filter_form(reader, filters)
+    context = filter_form(filters, reader.subchannels.get())
     q = clean_text("q", q) or ""
     if not q:
         return render(request, "search.html", q="", results=None, offset=0, size=0, **context)
@@ -112,14 +110,15 @@ def search(
 
 
 @router.get("/articles/{article_id}")
-def article(request: Request, reader: Reader, article_id: ArticleId) -> Response:
-    """The page, with an ETag; a conditional request for an unchanged article gets a 304."""
+async def article(request: Request, reader: Reader, article_id: ArticleId) -> Response:
+    """The page, with an ETag; a conditional request for an unchanged article gets a 304.
+    ``async``: read and rendered on the event loop, no worker thread (see PageReads)."""
     if "if-none-match" in request.headers:
-        stamp = reader.browser.article_stamp(article_id)
+        stamp = await reader.pages.article_stamp(article_id)
         if stamp is not None and still_fresh(request, entity_tag(stamp)):
             headers = {"etag": entity_tag(stamp), "cache-control": REVALIDATE}
             return Response(status_code=304, headers=headers)
-    record = reader.browser.article(article_id, with_revisions=True)
+    record = await reader.pages.article(article_id, with_revisions=True)
     if record is None:
         raise HTTPException(404, f"article {article_id} is not in the archive")
     response = render(request, "article.html", article=record, revisions=record["revisions"])
@@ -157,7 +156,9 @@ def changes(
     limit: PageSize = PAGE_ROWS,
 ) -> HTMLResponse:
     rows = reader.browser.changes(filters, limit=limit)
-    return render(request, "changes.html", changes=rows, **filter_form(reader, filters))
+    return render(
+        request, "changes.html", changes=rows, **filter_form(filters, reader.subchannels.get())
+    )
 
 
 @router.get("/runs")
