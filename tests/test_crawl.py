@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
+from datetime import time as dt_time
 from pathlib import Path
 
 import pytest
@@ -117,9 +118,23 @@ def test_multi_page_articles_are_whole(sample: SampleSite, database_url: str) ->
     assert {q for p, q in fetched if p == whole_path} == {"page=all"}
 
 
+@pytest.fixture
+def crowded_day(now: datetime) -> Iterator[SampleSite]:
+    """The sample site plus three articles on one day three days back (whatever the time of
+    day), so that day's index needs a second page (two links a page)."""
+    busy = datetime.combine((now - timedelta(days=3)).date(), dt_time(10), WIB)
+    extra = [make_article(1_920_100 + n, busy + timedelta(hours=n)) for n in range(3)]
+    site = SampleSite(
+        [*sample_articles(now), *extra], today=now.date(), listing_size=3, index_page_size=2
+    )
+    with site:
+        yield site
+
+
 def test_backfill_walks_date_indexes_newest_first_and_resumes(
-    sample: SampleSite, database_url: str, now: datetime
+    crowded_day: SampleSite, database_url: str, now: datetime
 ) -> None:
+    sample = crowded_day
     since, until = now - timedelta(days=5), now - timedelta(days=1)
     in_range = {
         a.article_id for a in sample.live() if day(since) <= day(a.published_at) <= day(until)
