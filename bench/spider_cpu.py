@@ -28,7 +28,7 @@ from bench.common import (
     print_table,
     run_measured,
 )
-from tests.crawling import FAST_SETTINGS, crawl_command, crawl_env, last_run
+from sample_site.harness import FAST_SETTINGS, crawl_command, crawl_env, last_run
 
 TIMED_CHILD = """
 import atexit, json, sys, time, runpy

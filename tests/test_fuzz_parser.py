@@ -12,9 +12,11 @@ import json
 import os
 import re
 from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from itemadapter import ItemAdapter
@@ -42,11 +44,22 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 OUTCOMES: Counter[str] = Counter()
-"""What the hostile inputs came to, by outcome (``FUZZ_EXAMPLES=2000`` for a longer run)."""
+"""What the hostile inputs came to, by outcome. ``FUZZ_EXAMPLES=2000 python -m pytest -s
+tests/test_fuzz_parser.py`` runs more examples and prints this table at the end."""
 
 TOKEN_RE = re.compile(r"<[^>]*>|[^<]+")
 ISO_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?(?:[+-]\d{2}:\d{2}|Z)?")
 ARTICLE_ID_RE = re.compile(r"(/militer/[a-z0-9-]+/)(\d+)(-)")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _outcome_report() -> Iterator[None]:
+    """With ``FUZZ_EXAMPLES`` set (a long run), print how many hostile inputs came to what."""
+    yield
+    if os.environ.get("FUZZ_EXAMPLES"):
+        print(f"\nhostile inputs by outcome ({sum(OUTCOMES.values())} in all, none unhandled):")
+        for outcome, count in OUTCOMES.most_common():
+            print(f"  {outcome:<28} {count:>6}")
 
 
 PAGES = {name: fixture_pages(name) for name in NAMES}

@@ -1,4 +1,4 @@
-"""Real crawls of a hostile loopback site (tests/hostile_site.py): bad links in discovery pages,
+"""Real crawls of a hostile loopback site (sample_site/hostile.py): bad links in discovery pages,
 every kind of redirect, oversized bodies and a gzip bomb, and no listening socket. Each crawl
 must archive every good article exactly once, store nothing foreign, count each hostile input
 under its own reason and end ``finished`` with exit 0 (a dropped hostile page is no loss)."""
@@ -19,6 +19,14 @@ from crawler.arguments import WIB
 from crawler.site import LISTING_PATHS
 from crawler.urls import MAX_ARTICLE_ID
 from sample_site.catalog import make_article, sample_articles
+from sample_site.hostile import (
+    FOREIGN_TITLE_MARK,
+    HostileSite,
+    RawAnswer,
+    bomb_page,
+    foreign_copy,
+    oversized_page,
+)
 from sample_site.render import ArticleSpec
 from sample_site.server import SampleSite
 from storage.models import CrawlRun
@@ -31,14 +39,6 @@ from tests.crawling import (
     describe,
     last_run,
     revisions,
-)
-from tests.hostile_site import (
-    FOREIGN_TITLE_MARK,
-    HostileSite,
-    RawAnswer,
-    bomb_page,
-    foreign_copy,
-    oversized_page,
 )
 
 SUB = "/militer/militer-dunia"

@@ -20,6 +20,10 @@ RULES: list[tuple[str, tuple[str, ...]]] = [
     ("storage", ("crawler", *ABOVE_CRAWLER, "migrations")),
     ("crawler", ABOVE_CRAWLER),
     ("crawler/outcome.py", ("crawler.pipelines",)),
+    # What ships (and the benchmarks, installed with '.[bench]' alone) never needs the tests.
+    ("bench", ("tests",)),
+    ("sample_site", ("tests", "cli", "scheduling", "web")),
+    ("web", ("tests", "cli.main", "scheduling.daemon", "crawler")),
 ]
 """(folder or file under the repository root, modules it must not import)."""
 
