@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,7 +19,8 @@ from crawler.arguments import WIB
 from sample_site.catalog import make_article, sample_articles
 from sample_site.server import SampleSite
 from storage.engine import dispose_all
-from tests.crawling import FAST_SETTINGS, REPO_ROOT
+from tests.cli_helpers import viva as viva_child
+from tests.crawling import FAST_SETTINGS
 from tests.databases import postgres_schema_url, skip_without_postgres
 
 BODY_ONLY_ID = 1_940_000
@@ -38,23 +38,9 @@ class Archive:
     second: subprocess.CompletedProcess[str]
 
 
-def viva(
-    url: str,
-    *arguments: str,
-    env: dict[str, str] | None = None,
-    cwd: Path = REPO_ROOT,
-    timeout: float = 180,
-) -> subprocess.CompletedProcess[str]:
+def viva(url: str, *arguments: str, **options: Any) -> subprocess.CompletedProcess[str]:
     """``python -m cli.main --database-url URL ...`` in a child process."""
-    return subprocess.run(
-        [sys.executable, "-m", "cli.main", "--database-url", url, *arguments],
-        env={**os.environ, **(env or {})},
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    return viva_child("--database-url", url, *arguments, **options)
 
 
 def cli_crawl(site: SampleSite, url: str, warc: Path, *arguments: str):  # type: ignore[no-untyped-def]

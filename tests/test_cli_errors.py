@@ -3,33 +3,16 @@ password."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
 from storage.engine import get_engine
-from tests.crawling import REPO_ROOT
+from tests.cli_helpers import viva
 
 SECRET = "s3cr3t-pw"
-
-
-def viva(
-    *arguments: str, cwd: Path = REPO_ROOT, timeout: float = 120
-) -> subprocess.CompletedProcess[str]:
-    """``python -m cli.main ...`` in a child process."""
-    return subprocess.run(
-        [sys.executable, "-m", "cli.main", *arguments],
-        cwd=cwd,
-        env=dict(os.environ),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
 
 
 def assert_one_line(done: subprocess.CompletedProcess[str], code: int, message: str) -> None:
