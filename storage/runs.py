@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.clock import iso_timestamp
 from storage.engine import get_session_factory
 from storage.models import CrawlRun
 from storage.processes import ProcessIdentity, current_process, is_running
@@ -139,3 +140,20 @@ class RunJournal:
             stmt = stmt.where(CrawlRun.mode == mode)
         with self.sessions() as session:
             return list(session.scalars(stmt))
+
+
+def run_record(run: CrawlRun) -> dict[str, Any]:
+    """One run as JSON: what was asked, how it ended, how long it took, its counters."""
+    seconds = (run.finished_at - run.started_at).total_seconds() if run.finished_at else None
+    return {
+        "id": run.id,
+        "mode": run.mode,
+        "arguments": run.arguments,
+        "status": run.status,
+        "finish_reason": run.finish_reason,
+        "started_at": iso_timestamp(run.started_at),
+        "finished_at": iso_timestamp(run.finished_at),
+        "duration_seconds": round(seconds, 1) if seconds is not None else None,
+        "counters": {name: getattr(run, name) for name in COUNTER_COLUMNS},
+        "dropped_reasons": run.dropped_reasons,
+    }

@@ -23,7 +23,7 @@ RULES: list[tuple[str, tuple[str, ...]]] = [
     # What ships (and the benchmarks, installed with '.[bench]' alone) never needs the tests.
     ("bench", ("tests",)),
     ("sample_site", ("tests", "cli", "scheduling", "web")),
-    ("web", ("tests", "cli.main", "scheduling.daemon", "crawler")),
+    ("web", ("tests", "cli", "scheduling.daemon", "crawler")),
 ]
 """(folder or file under the repository root, modules it must not import)."""
 
