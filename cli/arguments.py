@@ -12,8 +12,8 @@ from datetime import date, datetime, timedelta
 from typing import NoReturn
 
 from cli.errors import CliError
-from crawler.arguments import MAX_ARTICLE_ID
 from storage.clock import FIRST_DAY, LAST_DAY, WIB, day_start
+from storage.validation import MAX_ARTICLE_ID
 
 __all__ = ["MAX_ARTICLE_ID", "SITE_ZONE", "article_id", "day", "day_window", "positive"]
 

@@ -8,15 +8,13 @@ from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
 from crawler import site
-from crawler.urls import article_id_from_url, canonical_article_url
+from crawler.urls import MAX_ARTICLE_ID, article_id_from_url, canonical_article_url
 from storage.clock import FIRST_DAY, LAST_DAY, WIB, today
 
 __all__ = ["WIB", "ArgumentError", "CrawlArguments", "parse_arguments", "today_wib"]
 
 MODES = ("latest", "backfill", "recheck", "urls")
 
-MAX_ARTICLE_ID = 2**63 - 1
-"""The largest id the archive's databases hold (SQLite INTEGER, PostgreSQL bigint)."""
 KNOWN_ARGUMENTS = frozenset({"mode", "since", "until", "urls"})
 
 

@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 from w3lib.url import add_or_replace_parameter, canonicalize_url, safe_url_string, url_query_cleaner
 
 from crawler import site
+from storage.validation import MAX_ARTICLE_ID  # a larger id is no article of ours
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -37,11 +38,6 @@ def is_viva_host(host: str, base_url: str = site.DEFAULT_BASE_URL) -> bool:
     host = host.lower().rstrip(".")
     bare = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
     return host in site.SITE_HOSTS or bare in site.SITE_HOSTS or host == _base_parts(base_url)[1]
-
-
-MAX_ARTICLE_ID = 2**63 - 1
-"""The largest id both databases hold (SQLite INTEGER, PostgreSQL bigint): a link with a larger
-one is no article of ours, and such an id must never reach a query."""
 
 
 class RejectedUrl(ValueError):

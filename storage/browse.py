@@ -41,9 +41,6 @@ from storage.models import (
 )
 from storage.types import UTCDateTime
 
-MAX_ARTICLE_ID = 2**63 - 1
-"""Ids beyond this fit neither SQLite INTEGER nor PostgreSQL bigint: callers refuse them."""
-
 LIST_COLUMNS = (
     Article.article_id, Article.title, Article.url, Article.subchannel, Article.published_at,
     Article.authors, Article.tags, Article.status, Article.gone_at, Article.revision_count,

@@ -29,8 +29,10 @@ EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 """No archived timestamp is older (the site started in 2008)."""
 FUTURE_MARGIN = timedelta(days=3)
 """How far ahead of now a timestamp may lie (clocks and time zones of the site's editors)."""
-MAX_ID = 2**63 - 1
-"""Largest article id: SQLite INTEGER and PostgreSQL bigint are signed 64-bit."""
+MAX_BIGINT = 2**63 - 1
+"""Largest value of a 64-bit column: SQLite INTEGER and PostgreSQL bigint are signed 64-bit."""
+MAX_ARTICLE_ID = MAX_BIGINT
+"""Largest article id either database holds: a larger one is no article of ours."""
 MAX_INT = 2**31 - 1
 """Largest count (``word_count``, ``page_count``): PostgreSQL ``integer`` is 32-bit."""
 MAX_URL_BYTES = 2048
@@ -144,7 +146,7 @@ def problems(item: Mapping[str, Any], *, now: datetime | None = None) -> Iterato
 def _article_id(value: Any) -> str | None:
     if not isinstance(value, int) or isinstance(value, bool):
         return f"not an integer: {type(value).__name__}"
-    return None if 1 <= value <= MAX_ID else f"{value} outside 1..2**63-1"
+    return None if 1 <= value <= MAX_ARTICLE_ID else f"{value} outside 1..2**63-1"
 
 
 def _text(value: Any, length: int | None, *, optional: bool = False) -> str | None:
@@ -254,6 +256,8 @@ def _warc_record(value: Any) -> str | None:
     if not isinstance(value, Mapping):
         return f"not a record: {type(value).__name__}"
     numbers = (value.get("offset"), value.get("length"))
-    if any(not isinstance(n, int) or isinstance(n, bool) or not 0 <= n <= MAX_ID for n in numbers):
+    if any(
+        not isinstance(n, int) or isinstance(n, bool) or not 0 <= n <= MAX_BIGINT for n in numbers
+    ):
         return "offset and length must be byte positions"
     return _text(value.get("file"), None) or _text(value.get("uri"), None, optional=True)

@@ -9,10 +9,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from pydantic import BaseModel
 
-from storage.browse import MAX_ARTICLE_ID
 from storage.clock import WIB
 from storage.filters import ArticleFilters
 from storage.runs import run_record
+from storage.validation import MAX_ARTICLE_ID
 from web.archive import Archive, archive
 from web.params import (
     DEFAULT_PAGE_SIZE,

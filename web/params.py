@@ -10,9 +10,9 @@ from typing import Annotated
 
 from fastapi import HTTPException, Query
 
-from storage.browse import MAX_ARTICLE_ID
 from storage.filters import ArticleFilters
 from storage.models import ARTICLE_STATUSES
+from storage.validation import MAX_ARTICLE_ID
 
 MAX_NAME = 100
 """Longest subchannel, tag or author name accepted in a filter."""
