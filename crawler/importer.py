@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scrapy.exceptions import DropItem
-from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.pipelines.normalize import NormalizePipeline
 from crawler.pipelines.validate import ValidatePipeline
 from crawler.urls import MAX_ARTICLE_ID
 from storage.config import error_summary
 from storage.export import ITEM_FIELDS
+from storage.isolation import write_isolating
 from storage.writes import ArchiveWriter
 
 BATCH_SIZE = 200
@@ -175,22 +175,22 @@ class ArchiveImport:
         return summary
 
     def _store(self, batch: dict[int, tuple[int, dict[str, Any]]], summary: ImportSummary) -> None:
-        """Write the batch; if the database refuses it, write item by item so only the line at
-        fault is rejected."""
+        """Write the batch as the crawler's store does (:func:`write_isolating`): a line the
+        database refuses on its own is rejected, the others are stored; a database that is
+        down or unusable stops the import with its error (no good line is rejected for it)."""
         entries = list(batch.values())
         batch.clear()
         if not entries:
             return
-        try:
-            results = [self.writer.store_articles([i for _, i in entries], source="import")]
-        except SQLAlchemyError:
-            results = []
-            for number, item in entries:
-                try:
-                    results.append(self.writer.store_articles([item], source="import"))
-                except SQLAlchemyError as exc:
-                    summary.reject(number, f"database refused: {error_summary(exc)}")
-        for result in results:
+        outcome = write_isolating(
+            lambda part: self.writer.store_articles([item for _, item in part], source="import"),
+            entries,
+        )
+        for result in outcome.results:
             summary.new += len(result.new)
             summary.updated += len(result.updated)
             summary.unchanged += len(result.unchanged)
+        for (number, _), exc in outcome.poison:
+            summary.reject(number, f"database refused: {error_summary(exc)}")
+        if outcome.error is not None:
+            raise outcome.error

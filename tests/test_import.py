@@ -7,17 +7,20 @@ import io
 import json
 from pathlib import Path
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import DatabaseError
 
 from cli.export import write_jsonl
 from crawler.importer import ArchiveImport, ImportSummary
-from storage.engine import get_session_factory
+from storage.engine import get_engine, get_session_factory
 from storage.export import ITEM_FIELDS, ArchiveExport
 from storage.migrate import upgrade
 from storage.models import ArticleRevision
 from storage.writes import ArchiveWriter
 from tests.cli_helpers import viva
 from tests.factories import make_item
+from tests.test_store_integrity import forbid_titles_in_sql
 
 BASE = "https://www.viva.co.id"
 
@@ -97,6 +100,26 @@ def test_bad_lines_are_rejected_by_number_and_the_rest_is_stored(archive_url: st
     assert reasons[10] == "bad tags: not a list of strings" and reasons[13] == "not UTF-8"
     assert summary.reasons["bad article_id"] == 2
     assert [record["article_id"] for record in ArchiveExport(archive_url).records()] == [1, 10]
+
+
+def test_a_line_the_database_refuses_costs_only_itself(archive_url: str) -> None:
+    forbid_titles_in_sql(archive_url, "Terlarang")
+    items = [make_item(n) for n in range(1, 6)]
+    items[2]["title"] = "Judul Terlarang"
+    summary = run_import(archive_url, lines(*items), batch_size=5)
+    assert (summary.new, summary.rejected) == (4, 1)
+    [(number, reason)] = summary.rejections
+    assert number == 3 and reason.startswith("database refused")
+    assert [a for a, _, _ in revision_sources(archive_url)] == [1, 2, 4, 5]
+
+
+def test_a_broken_database_stops_the_import_rejecting_no_good_line(archive_url: str) -> None:
+    with get_engine(archive_url).begin() as conn:
+        conn.execute(text("DROP TABLE article_authors"))  # a schema nobody migrated right
+    importer = ArchiveImport(archive_url, BASE, batch_size=5)
+    with pytest.raises(DatabaseError):
+        importer.run(lines(*(make_item(n) for n in range(1, 6))))
+    assert revision_sources(archive_url) == []
 
 
 def test_export_import_export_gives_the_same_item_fields(archive_url: str, tmp_path: Path) -> None:
