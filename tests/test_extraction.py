@@ -21,7 +21,6 @@ from crawler.extraction import (
     ArticlePage,
     NotAnArticle,
     content_hash,
-    page_info,
     parse_article,
     warning_stat_key,
 )
@@ -269,17 +268,22 @@ def test_multipage_merge_without_duplicates() -> None:
         assert "..." not in item.body and "Judul Terkait" not in item.body
 
 
-def test_page_info_tells_which_pages_to_fetch() -> None:
-    partial = page_info(fixture_pages("partial_page_all")[0])
-    assert partial.has_next and partial.page_count == 3 and partial.pages_to_fetch() == [2, 3]
-    full = page_info(fixture_pages("multipage_all")[0])
-    assert not full.has_next and full.page_count == 3 and full.pages_to_fetch() == []
-    seed = page_info(
+def pages_to_fetch(page: ArticlePage) -> list[int]:
+    """Page numbers still to fetch after a ``?page=all`` (or page 1) response."""
+    return list(range(2, max(page.page_count, 2) + 1)) if page.has_next else []
+
+
+def test_a_page_tells_which_pages_to_fetch() -> None:
+    partial = ArticlePage(fixture_pages("partial_page_all")[0], "")
+    assert partial.has_next and partial.page_count == 3 and pages_to_fetch(partial) == [2, 3]
+    full = ArticlePage(fixture_pages("multipage_all")[0], "")
+    assert not full.has_next and full.page_count == 3 and pages_to_fetch(full) == []
+    seed = ArticlePage(
         fixture_pages("seed_nato_keroyok_rusia")[0],
         "https://viva.co.id/militer/militer-dunia/1443817-nato?page=all",
     )
-    assert seed.has_next and seed.pages_to_fetch() == [2] and seed.paragraph_count == 6
-    assert page_info("").page_count == 1
+    assert seed.has_next and pages_to_fetch(seed) == [2] and len(seed.body.paragraphs) == 6
+    assert ArticlePage("", "").page_count == 1
 
 
 def test_parsed_pages_give_the_same_item_as_their_html() -> None:
@@ -389,8 +393,8 @@ def test_rendered_pages_round_trip(
     )
     rendered = render_article_pages(spec)
     count = len(spec.pages)
-    first = page_info(rendered["all"])
-    pages = [rendered["all"]] + [rendered[n] for n in first.pages_to_fetch()]
+    first = ArticlePage(rendered["all"], "")
+    pages = [rendered["all"]] + [rendered[n] for n in pages_to_fetch(first)]
     item = dataclasses.asdict(parse_article(spec.canonical + "?page=all", pages))
     want = expected_fields(spec)
     for key in ("url", "title", "body", "authors", "tags", "published_at", "page_count"):

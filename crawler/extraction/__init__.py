@@ -8,7 +8,7 @@ page, its fields with their sources), :mod:`~.article` (the item assembled from 
 """
 
 from crawler.extraction.article import NotAnArticle, parse_article
-from crawler.extraction.page import ArticlePage, PageInfo, page_info
+from crawler.extraction.page import ArticlePage
 from crawler.extraction.text import content_hash
 from crawler.extraction.warnings import EXTRACT_WARNING_KINDS, warning_stat_key
 
@@ -21,9 +21,7 @@ __all__ = [
     "PARSER_VERSION",
     "ArticlePage",
     "NotAnArticle",
-    "PageInfo",
     "content_hash",
-    "page_info",
     "parse_article",
     "warning_stat_key",
 ]

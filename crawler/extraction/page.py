@@ -194,26 +194,4 @@ class People:
     editor: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class PageInfo:
-    """What the spider needs after fetching ``?page=all`` to decide on ``?page=2..N``."""
-
-    page_count: int
-    """Pages of the article: highest ``?page=N`` link (+1 past current if next)."""
-    has_next: bool
-    """A ``Halaman Selanjutnya`` / ``rel=next`` link is present: the page is not the whole text."""
-    paragraph_count: int
-    """Clean body paragraphs on this page."""
-
-    def pages_to_fetch(self) -> list[int]:
-        """Page numbers still to fetch after a ``?page=all`` (or page 1) response."""
-        return list(range(2, max(self.page_count, 2) + 1)) if self.has_next else []
-
-
-def page_info(html: str, url: str | None = None) -> PageInfo:
-    """Page count, next link and paragraph count of one fetched page (never raises)."""
-    page = ArticlePage(html, url or "")
-    return PageInfo(page.page_count, page.has_next, len(page.body.paragraphs))
-
-
-__all__ = ["ArticlePage", "PageInfo", "People", "Source", "page_info"]
+__all__ = ["ArticlePage", "People", "Source"]
