@@ -39,6 +39,29 @@ def discovery_failed_key(what: int | str) -> str:
     return f"{DISCOVERY_FAILED_PREFIX}{what}"
 
 
+# --- site change: discovery by URL shape, bot challenges ------------------------------------------
+DISCOVERY_ROW_PAGES = "discovery/row_pages"
+"""Listing pages (channel listings, date indexes) whose row selectors found article links."""
+DISCOVERY_URL_SHAPE_PAGES = "discovery/url_shape_pages"
+"""Listing pages whose row selectors found nothing but whose main content held article-shaped
+links (the discovery fallback: the listing markup changed)."""
+DISCOVERY_EMPTY_PAGES = "discovery/empty_pages"
+"""Listing pages with neither rows nor article-shaped links (an empty day, as before)."""
+BLOCKED_PREFIX = "blocked/"
+"""Prefix of the bot-challenge counters (a challenge is never parsed nor marks anything gone)."""
+BLOCKED_ARTICLE_PAGES = "blocked/article_pages"
+"""Article pages answered by a bot challenge, captcha or wall instead of the article."""
+BLOCKED_DISCOVERY_PAGES = "blocked/discovery_pages"
+"""Sitemaps, listings and date indexes answered by a challenge."""
+BLOCKED_KIND_PREFIX = "blocked/kind/"
+"""Prefix: challenges by kind (``challenge``, ``captcha``, ``consent``, ``access_denied``)."""
+
+
+def blocked_kind_key(kind: str) -> str:
+    """``blocked/kind/<kind>``: one page answered by a wall of that kind."""
+    return BLOCKED_KIND_PREFIX + reason_key(kind)
+
+
 # --- article pages and extraction ---------------------------------------------------------------
 EXTRA_PAGES = "articles/extra_pages"
 """Article pages fetched beyond the first (``?page=all`` copies that were partial)."""
@@ -48,6 +71,11 @@ EXTRACT_PREFIX = "extract/"
 """Prefix of the extraction counters: ``extract/<kind>/<field>`` and the one below."""
 ITEMS_WITH_WARNINGS = "extract/items_with_warnings"
 """Items with at least one extraction warning."""
+
+
+GENERIC_SOURCE = "generic"
+"""Source name of a field read by the generic, site-independent extraction (``fallback:body:
+generic``): the site's own selectors found nothing."""
 
 
 def extract_warning_key(kind: str, field: str) -> str:
