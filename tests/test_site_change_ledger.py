@@ -103,8 +103,10 @@ def test_a_bot_wall_fails_the_run_as_blocked() -> None:
     )
     one_in_ten = {**FINISHED, keys.ARTICLES_PARSED: 27, keys.BLOCKED_ARTICLE_PAGES: 3}
     assert outcome_from_stats(one_in_ten).status == "finished"
-    assert outcome_from_stats(one_in_ten).warnings[0].startswith(
-        "blocked: 3 of 30 article pages answered a bot challenge"
+    assert (
+        outcome_from_stats(one_in_ten)
+        .warnings[0]
+        .startswith("blocked: 3 of 30 article pages answered a bot challenge")
     )
     walled_discovery = {**FINISHED, keys.LISTING_PAGES: 0, keys.BLOCKED_DISCOVERY_PAGES: 4}
     assert outcome_from_stats(walled_discovery).reason == (
