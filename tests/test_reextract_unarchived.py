@@ -134,7 +134,7 @@ def test_newer_content_wins_and_a_damaged_file_costs_only_itself(
     crawl_ids(sample, database_url, [archived_after])  # a normal crawl after the fix
     sample.stop()
 
-    (tmp_path / "warc" / "notes.warc.gz").write_bytes(b"WARC/1.1\r\nnot a record")
+    (tmp_path / "warc" / "notes.warc.gz").write_bytes(b"\x1f\x8b\x08\x00" + bytes(range(256)))
     report = recover(capsys, database_url)
     assert list(report["damaged_files"]) == ["notes.warc.gz"], "it costs only its records"
     assert report["files"] == 4 and report["files_skipped"] == 0
@@ -225,6 +225,12 @@ def test_captures_are_chained_and_the_newest_wins_without_a_crawl(
     assert archived[one.article_id].title == edited.title, "the newest capture wins"
     assert archived[two.article_id].body == expected_fields(two)["body"]
     assert len(revisions(archive_url, two.article_id)[0].warc_records) == 2
+
+    code, out, _ = viva(
+        capsys, "--database-url", archive_url, "reextract", "--unarchived", "--dry-run"
+    )
+    assert code == 0 and "0 would recover, 2 already archived, 3 still unreadable" in out
+    assert "incomplete capture" in out and "damaged record" in out
 
 
 CHALLENGE = (

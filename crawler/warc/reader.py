@@ -8,6 +8,7 @@ one record at a time, so that a later :func:`read_page` fetches only the records
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -25,6 +26,9 @@ from crawler.warc.location import WarcLocation
 
 # Errors of decompression, parsing and I/O that a damaged record can raise inside warcio.
 _DAMAGE = (ArchiveLoadFailed, EOFError, OSError, ValueError, zlib.error, StopIteration)
+
+
+_UNPRINTABLE = re.compile(r"[^\x20-\x7e]")
 
 
 class WarcReadError(Exception):
@@ -101,6 +105,8 @@ def response_records(directory: Path, name: str) -> Iterator[ResponseHeader]:
         with (directory / name).open("rb") as handle:
             records = ArchiveIterator(handle)
             for record in records:
+                if record.rec_type is None:
+                    raise ValueError("a record without WARC-Type")
                 if record.rec_type != "response" or record.http_headers is None:
                     continue
                 uri = record.rec_headers.get_header("WARC-Target-URI") or ""
@@ -116,4 +122,13 @@ def response_records(directory: Path, name: str) -> Iterator[ResponseHeader]:
                 yield ResponseHeader(location, when.replace(tzinfo=UTC), status)
     except _DAMAGE as exc:
         reason = getattr(exc, "strerror", None) or f"{type(exc).__name__}: {exc}"
-        raise WarcReadError(f"{name}: damaged, read up to the damage ({reason})") from None
+        raise WarcReadError(
+            f"{name}: damaged, read up to the damage ({_printable(reason)})"
+        ) from None
+
+
+def _printable(text: str, limit: int = 120) -> str:
+    """``text`` on one line of printable ASCII, cut at ``limit`` characters (warcio quotes the
+    bytes it could not parse, which may be binary)."""
+    flat = _UNPRINTABLE.sub("?", " ".join(text.split()))
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
