@@ -18,10 +18,10 @@ import pytest
 from cli.main import main
 from crawler.arguments import WIB
 from crawler.extraction import PARSER_VERSION
-from crawler.urls import article_page_url
-from crawler.warc import Exchange, RollingWarcWriter, WarcLocation, archive_dir
+from crawler.warc import RollingWarcWriter, archive_dir
+from sample_site.captures import write_capture
 from sample_site.catalog import make_article, multi_page
-from sample_site.render import expected_fields, render_article_pages
+from sample_site.render import expected_fields
 from sample_site.server import SampleSite
 from sample_site.spec import ArticleSpec
 from storage.writes import ArchiveWriter
@@ -196,15 +196,15 @@ def test_captures_are_chained_and_the_newest_wins_without_a_crawl(
     warc = archive_dir()
     when = datetime.now(UTC) - timedelta(minutes=30)
     first = RollingWarcWriter(warc, label="run1")
-    _write(first, one, when)
-    _write(first, two, when, pages=["all", 2])
-    _write(first, cut_short, when)  # page 2 never fetched
-    _write(first, challenged, when, body=CHALLENGE)
-    _write(first, refused, when, status=403, body=CHALLENGE)
-    _write(first, edited, when + timedelta(minutes=1))  # the newest capture of `one`
+    write_capture(first, one, when)
+    write_capture(first, two, when, pages=["all", 2])
+    write_capture(first, cut_short, when)  # page 2 never fetched
+    write_capture(first, challenged, when, body=CHALLENGE)
+    write_capture(first, refused, when, status=403, body=CHALLENGE)
+    write_capture(first, edited, when + timedelta(minutes=1))  # the newest capture of `one`
     first.close()
     second = RollingWarcWriter(warc, label="run2")
-    (cut,) = _write(second, _spec(7), when + timedelta(minutes=2))
+    (cut,) = write_capture(second, _spec(7), when + timedelta(minutes=2))
     second.close()
     data = (warc / cut["file"]).read_bytes()
     (warc / cut["file"]).write_bytes(data[: cut["offset"] + cut["length"] // 2])  # killed
@@ -249,34 +249,3 @@ def _specs() -> tuple[ArticleSpec, ...]:
     cut_short = multi_page(cut_short, partial_all=True)
     edited = replace(one, title="Judul baru dari tangkapan terakhir")
     return one, two, cut_short, challenged, refused, edited
-
-
-def _write(
-    writer: RollingWarcWriter,
-    spec: ArticleSpec,
-    when: datetime,
-    *,
-    pages: list[str | int] | None = None,
-    status: int = 200,
-    body: str | None = None,
-) -> list[WarcLocation]:
-    """The exchanges a crawl of ``spec`` records (``?page=all`` unless ``pages``); where."""
-    rendered = render_article_pages(spec)
-    locations = []
-    for page in pages or ["all"]:
-        html = body if body is not None else rendered[page]
-        location = writer.write(
-            Exchange(
-                url=article_page_url(spec.canonical, page),
-                method="GET",
-                request_headers=[("User-Agent", "test")],
-                status=status,
-                reason="OK" if status == 200 else "Forbidden",
-                protocol="HTTP/1.1",
-                response_headers=[("Content-Type", "text/html; charset=utf-8")],
-                body=html.encode(),
-                fetched_at=when,
-            )
-        )
-        locations.append(location)
-    return locations
