@@ -116,7 +116,7 @@ def configured_page_class() -> type[ArticlePage]:
         settings = Settings()
         settings.setmodule(module)
         page_class = load_object(settings.get("ARTICLE_PAGE_CLASS") or ArticlePage)
-    except (ImportError, NameError, ValueError, AttributeError) as exc:
+    except (ImportError, NameError, ValueError, AttributeError, TypeError, SyntaxError) as exc:
         raise CliError(f"cannot load ARTICLE_PAGE_CLASS ({module}): {exc}", exit_code=2) from None
     if not (isinstance(page_class, type) and issubclass(page_class, ArticlePage)):
         raise CliError(f"ARTICLE_PAGE_CLASS {page_class!r} is not an ArticlePage", exit_code=2)
@@ -157,6 +157,7 @@ def print_recovery(report: RecoverReport) -> None:
     )
     print(
         f"{len(report.recovered)} {verb}, {report.already_archived} already archived, "
+        f"{report.unchanged} unchanged, "
         f"{len(report.unreadable)} still unreadable, {len(report.superseded)} superseded"
     )
     if report.reasons:

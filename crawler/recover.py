@@ -26,7 +26,7 @@ from scrapy.exceptions import DropItem
 
 from crawl_stats import keys
 from crawler.extraction import PARSER_VERSION, ArticlePage
-from crawler.reextract import pipeline_item
+from crawler.reextract import fields_changed, pipeline_item
 from crawler.spiders.viva_militer import MAX_PAGES
 from crawler.urls import article_id_from_url, page_number
 from crawler.warc.location import WarcLocation
@@ -80,6 +80,8 @@ class RecoverReport:
     """Distinct articles among the captures (the newest capture of each is examined)."""
     already_archived: int = 0
     """Articles whose latest revision is this capture or a newer one."""
+    unchanged: int = 0
+    """Articles archived from an older capture whose content this newer one repeats."""
     recovered: list[int] = field(default_factory=list)
     """Articles archived from their capture (a dry run: that would be)."""
     superseded: list[int] = field(default_factory=list)
@@ -126,8 +128,12 @@ def recover(
                 report.already_archived += 1
                 continue
             item = _extract(capture, directory, page_class, report)
-            if item is not None:
-                items.append({**item, "based_on": revision.revision if revision else 0})
+            if item is None:
+                continue
+            if revision is not None and not fields_changed(revision, item):
+                report.unchanged += 1  # fetched again unchanged: no revision to add
+                continue
+            items.append({**item, "based_on": revision.revision if revision else 0})
         if dry_run or not items:
             report.recovered += [int(item["article_id"]) for item in items]
             continue
@@ -158,8 +164,7 @@ def newest_captures(
     """The newest capture of each article whose first page was fetched in ``[since, until)``,
     by article id; only record locations are kept, never bodies."""
     newest: dict[int, Capture] = {}
-    chaining: dict[int, Capture | None] = {}
-    """The capture the next ``?page=N`` of an article belongs to (None: an older one)."""
+    chaining: dict[int, Capture | None] = {}  # where an article's next ?page=N belongs
     for name in warc_files(directory, since, until, report):
         report.files += 1
         try:

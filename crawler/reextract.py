@@ -136,13 +136,18 @@ def _examine(
         log.exception("Parser failed on the capture of article %s", article_id)
         report.rejected[article_id] = f"{keys.parser_error(exc)}: {exc}"
         return None
-    stored = {name: getattr(revision, name) for name in (*COMPARED_FIELDS, "title", "body")}
-    fields = changed_fields({**stored, "content_hash": revision.content_hash}, item)
+    fields = fields_changed(revision, item)
     if not fields:
         report.unchanged += 1
         return None
     report.changed.append(ArticleChange(article_id, revision.revision, fields))
     return {**item, "based_on": revision.revision}
+
+
+def fields_changed(revision: ArticleRevision, item: dict[str, Any]) -> list[str]:
+    """Names of the fields in which ``item`` differs from the stored ``revision``."""
+    stored = {name: getattr(revision, name) for name in (*COMPARED_FIELDS, "title", "body")}
+    return changed_fields({**stored, "content_hash": revision.content_hash}, item)
 
 
 def reread(

@@ -226,10 +226,19 @@ def test_captures_are_chained_and_the_newest_wins_without_a_crawl(
     assert archived[two.article_id].body == expected_fields(two)["body"]
     assert len(revisions(archive_url, two.article_id)[0].warc_records) == 2
 
+    third = RollingWarcWriter(warc, label="run3")
+    write_capture(third, edited, when + timedelta(minutes=3))  # fetched again, unchanged
+    third.close()
+    again = recover(capsys, archive_url)
+    assert (again["recovered"], again["unchanged"], again["already_archived"]) == ([], 1, 1)
+    assert len(revisions(archive_url, one.article_id)) == 1, "no revision repeating the last"
+
     code, out, _ = viva(
         capsys, "--database-url", archive_url, "reextract", "--unarchived", "--dry-run"
     )
-    assert code == 0 and "0 would recover, 2 already archived, 3 still unreadable" in out
+    assert (
+        code == 0 and "0 would recover, 1 already archived, 1 unchanged, 3 still unreadable" in out
+    )
     assert "incomplete capture" in out and "damaged record" in out
 
 
