@@ -198,16 +198,12 @@ def test_each_hostile_line_is_rejected_alone_and_no_good_line_is_lost(archive_ur
 def test_items_failing_before_the_database_are_poison_not_a_database_fault(
     archive_url: str,
 ) -> None:
-    """Two items the writer cannot even turn into rows (no content hash) in one batch are two
+    """A batch of items the writer cannot even turn into rows (no content hash) is so many
     rejected items, not a database refusing everything."""
-    writer = ArchiveWriter(archive_url)
-    items = [make_item(n) for n in (1, 2, 3)]
-    for item in items[1:]:
-        del item["content_hash"]
-    outcome = write_isolating(writer.store_articles, items)
-    assert outcome.error is None and outcome.unstored == []
-    assert [item["article_id"] for item, _ in outcome.poison] == [2, 3]
-    assert sum(len(result.new) for result in outcome.results) == 1
+    items = [{k: v for k, v in make_item(n).items() if k != "content_hash"} for n in (1, 2)]
+    outcome = write_isolating(ArchiveWriter(archive_url).store_articles, items)
+    assert outcome.error is None and outcome.unstored == [] and outcome.results == []
+    assert [item["article_id"] for item, _ in outcome.poison] == [1, 2]
 
 
 def test_the_content_hash_is_computed_not_taken_from_the_line(archive_url: str) -> None:
