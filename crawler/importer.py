@@ -103,6 +103,8 @@ class ImportSummary:
 
 def _check_types(record: Mapping[str, Any]) -> None:
     """Refuse values of the wrong JSON type before they reach the pipelines or SQL."""
+    if not isinstance(record.get("url"), str):
+        raise Rejected("missing url")
     for name in _TEXT:
         if record.get(name) is not None and not isinstance(record[name], str):
             raise Rejected(f"bad {name}: not a string")

@@ -184,12 +184,15 @@ def test_each_hostile_line_is_rejected_alone_and_no_good_line_is_lost(archive_ur
         {**make_item(4), "body": "Isi \udfff."},
         *no_hash,
         {**make_item(7), "tags": ["NATO", "Rusia\ud800"]},
+        {k: v for k, v in make_item(8).items() if k != "url"},
+        {**make_item(9), "url": None},
     )
     summary = run_import(archive_url, data)
-    assert [number for number, _ in summary.rejections] == [2, 4, 5]
+    assert [number for number, _ in summary.rejections] == [2, 4, 5, 9, 10]
     reasons = dict(summary.rejections)
     assert reasons[2].startswith("not JSON: Exceeds the limit")
     assert reasons[4].startswith("invalid title") and reasons[5].startswith("invalid body")
+    assert reasons[9] == reasons[10] == "missing url"
     stored = {r["article_id"]: r for r in ArchiveExport(archive_url).records()}
     assert sorted(stored) == [1, 2, 5, 6, 7]
     assert stored[7]["tags"] == ["NATO"], "an entry no database can hold is left out"
