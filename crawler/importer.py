@@ -187,9 +187,10 @@ class ArchiveImport:
         try:
             for number, raw in enumerate(lines, 1):
                 summary.lines = number
+                if isinstance(raw, Rejected):
+                    summary.reject(number, str(raw))
+                    continue
                 try:
-                    if isinstance(raw, Rejected):
-                        raise raw
                     item = parse_line(raw, self.base_url)
                 except Rejected as exc:
                     summary.reject(number, str(exc))
