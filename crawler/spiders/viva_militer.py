@@ -127,7 +127,9 @@ class VivaMiliterSpider(scrapy.Spider):
 
     async def parse_news_sitemap(self, response: Response) -> AsyncIterator[Any]:
         if response.status != 200:
-            count_drop(self.crawler.stats, f"news sitemap answered {response.status}", response.url)
+            count_drop(
+                self.crawler.stats, keys.answered(response.status, "news sitemap"), response.url
+            )
             return
         _, locations = sitemap_locations(response.body)
         for request in await self.unknown_articles(locations, priority=10):
@@ -137,7 +139,7 @@ class VivaMiliterSpider(scrapy.Spider):
         self, response: Response, follow_pages: bool = False
     ) -> AsyncIterator[Any]:
         if response.status != 200 or not isinstance(response, TextResponse):
-            count_drop(self.crawler.stats, f"listing answered {response.status}", response.url)
+            count_drop(self.crawler.stats, keys.answered(response.status, "listing"), response.url)
             return
         links = listing_links(response.text, response.url)
         self.crawler.stats.inc_value(keys.LISTING_PAGES)
@@ -261,7 +263,9 @@ class VivaMiliterSpider(scrapy.Spider):
                 "Article %s answers %s: marking it gone", article["url"], response.status
             )
         else:
-            count_drop(self.crawler.stats, f"page {page} answered {response.status}", response.url)
+            count_drop(
+                self.crawler.stats, keys.answered(response.status, f"page {page}"), response.url
+            )
         return ()
 
     def _extract(self, article: dict[str, Any], pages: list[ArticlePage]) -> ArticleItem | None:
@@ -288,7 +292,7 @@ class VivaMiliterSpider(scrapy.Spider):
         if failure.check(DroppedRequest):
             return  # counted by the middleware that refused it (redirect policy, size limit)
         if failure.check(HttpError):
-            reason = f"answered {failure.value.response.status}"
+            reason = keys.answered(failure.value.response.status)
         elif failure.check(IgnoreRequest):
             robots = "robots.txt" in str(failure.value)
             reason = "request ignored (robots.txt)" if robots else "request ignored"
