@@ -160,3 +160,85 @@ NEXT_PAGE_XPATH = (
 
 PAGE_LINKS = "a[href*='page=']::attr(href)"
 """Pagination links ``?page=N``; the highest N on the article's own path is its page count."""
+
+# --------------------------------------------------------------------------------------------
+# Discovery by URL shape (listing markup changed: rows no longer match LISTING_ROW)
+# --------------------------------------------------------------------------------------------
+
+MAIN_CONTENT = "main, [role='main']"
+"""The page's main content when it says so; else the whole body is searched [guess]."""
+PAGE_CHROME_XPATH = (
+    "//header[not(ancestor::article)] | //footer[not(ancestor::article)] | //nav | //aside"
+    " | //*[@role='banner' or @role='navigation' or @role='contentinfo'"
+    " or @role='complementary']"
+)
+"""Site header, navigation, footer and sidebars: never a listing's own articles [guess]."""
+SIDEBAR_CLASS_RE = re.compile(
+    r"sidebar|side-bar|popular|populer|trending|terkait|related|most-read|recommend|rekomendasi"
+    r"|widget|headline-other|baca-juga",
+    re.IGNORECASE,
+)
+"""A class or id naming a box of other articles (popular, related...) [guess]."""
+
+# --------------------------------------------------------------------------------------------
+# Bot challenges and walls (any page): see crawler/blocking.py for how they combine
+# --------------------------------------------------------------------------------------------
+
+CHALLENGE_HEADERS: dict[str, re.Pattern[str]] = {
+    "cf-mitigated": re.compile(r"challenge", re.IGNORECASE),  # [code] Cloudflare docs
+}
+"""Response headers that say the answer is a challenge, whatever the body [code]."""
+CHALLENGE_TITLE_RE = re.compile(
+    r"^\s*(?:just a moment\W*|please wait\W*(?:\|\s*cloudflare)?|one moment,? please\W*"
+    r"|checking your browser\W*|ddos-guard|verifying you are human\W*)\s*$",
+    re.IGNORECASE,
+)
+"""Whole titles of interstitial challenges (Cloudflare "Just a moment...") [code]."""
+BLOCK_TITLE_RE = re.compile(
+    r"^\s*(?:attention required!?\s*\|\s*cloudflare|access denied\W*(?:\|.*)?|403 forbidden"
+    r"|forbidden|you have been blocked\W*|request rejected)\s*$",
+    re.IGNORECASE,
+)
+"""Whole titles of block pages (Cloudflare "Attention Required!", WAF "Access denied") [code]."""
+CAPTCHA_TITLE_RE = re.compile(r"captcha|are you a robot|are you human", re.IGNORECASE)
+"""A title naming a captcha (decisive only on a thin, non-article page) [guess]."""
+CHALLENGE_MARKUP_RE = re.compile(
+    r"/cdn-cgi/challenge-platform/|window\._cf_chl_opt|cf-browser-verification|id=[\"']cf-wrapper[\"']"
+    r"|cf_chl_|__ddg|/_guard/",
+    re.IGNORECASE,
+)
+"""Markup of JavaScript challenges (Cloudflare, DDoS-Guard) [code]."""
+CAPTCHA_MARKUP_RE = re.compile(
+    r"class=[\"'][^\"']*\b(?:h-captcha|g-recaptcha|cf-turnstile)\b|hcaptcha\.com/1/api\.js"
+    r"|google\.com/recaptcha/|recaptcha/api\.js|challenges\.cloudflare\.com/turnstile",
+    re.IGNORECASE,
+)
+"""Captcha widgets: hCaptcha, reCAPTCHA, Cloudflare Turnstile [code]."""
+CHALLENGE_TEXT_RE = re.compile(
+    r"verifying you are human|verify you are human|checking (?:if the site connection is secure"
+    r"|your browser)|enable javascript and cookies to continue|complete the security check"
+    r"|unusual traffic from your (?:computer )?network|sorry, you have been blocked",
+    re.IGNORECASE,
+)
+"""Visible sentences of challenge and block pages [code]."""
+CONSENT_MARKUP_RE = re.compile(
+    r"(?:class|id)=[\"'][^\"']*(?:consent|cookie|\bcmp\b|gdpr|onetrust|didomi|qc-cmp|fc-consent)",
+    re.IGNORECASE,
+)
+"""Consent-management markup (a cookie wall, or a cookie banner on a real page) [code]."""
+CONSENT_TEXT_RE = re.compile(
+    r"cookie|consent|persetujuan|privasi|privacy|accept all|terima semua|setuju", re.IGNORECASE
+)
+"""Words of a consent form [guess]."""
+BLOCKED_STATUSES = frozenset({403, 429, 503})
+"""Statuses a challenge is answered with; a 403 with a non-article body is a refusal [code]."""
+THIN_PAGE_WORDS = 150
+"""A page with fewer visible words than this may be a wall; real articles have hundreds, so
+a weak signal (a captcha widget, "captcha" in the title, a consent form) decides only on a
+thin page without article markup [guess]."""
+ARTICLE_MARKUP_RE = re.compile(
+    r"\"@type\"\s*:\s*\"(?:" + "|".join(sorted(JSONLD_ARTICLE_TYPES)) + r")\""
+    r"|property=[\"']og:type[\"']\s+content=[\"']article[\"']"
+)
+"""Structured data of a real article: such a page is never a wall (but a header says so)
+[code]."""
