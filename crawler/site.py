@@ -168,8 +168,8 @@ PAGE_LINKS = "a[href*='page=']::attr(href)"
 MAIN_CONTENT = "main, [role='main']"
 """The page's main content when it says so; else the whole body is searched [guess]."""
 PAGE_CHROME_XPATH = (
-    "//header[not(ancestor::article)] | //footer[not(ancestor::article)] | //nav | //aside"
-    " | //*[@role='banner' or @role='navigation' or @role='contentinfo'"
+    ".//header[not(ancestor::article)] | .//footer[not(ancestor::article)] | .//nav | .//aside"
+    " | .//*[@role='banner' or @role='navigation' or @role='contentinfo'"
     " or @role='complementary']"
 )
 """Site header, navigation, footer and sidebars: never a listing's own articles [guess]."""
