@@ -13,7 +13,15 @@ import html
 
 from sample_site.redesign import ARTICLE_CLASS_RENAMES, rename_classes
 
-REDESIGNS = ("article", "listing", "challenge", "challenge-all", "combined")
+REDESIGN_NEWS: dict[str, str] = {
+    "article": "the site redesigns its article pages (every CSS class renamed)",
+    "listing": "the site redesigns its listings (rows renamed, a sidebar of popular articles)",
+    "challenge": "the site answers every article page with a bot challenge",
+    "challenge-all": "the site answers every page with a bot challenge (403)",
+    "combined": "the site redesigns its article pages and its listings",
+}
+"""Each redesign a sample site can serve, as news of the site (the demo prints it)."""
+REDESIGNS = tuple(REDESIGN_NEWS)
 """The redesigns a sample site can serve (``None``: the site as it is today)."""
 ARTICLE_RENAMED = frozenset({"article", "combined"})
 LISTING_RENAMED = frozenset({"listing", "combined"})
