@@ -81,12 +81,15 @@ class SampleSite:
         latency: float = 0.0,
         host: str = "127.0.0.1",
         redesign: str | None = None,
+        port: int = 0,
     ) -> None:
         self.today = today
         self.redesign = check_redesign(redesign)
         """How the site has changed (:mod:`sample_site.site_change`), None: as it is today;
         may be switched while serving."""
         self.host = host
+        self.port = port
+        """Port to serve on; 0: a free one."""
         """Loopback address to serve on (another one, e.g. ``127.0.0.2``, is another host)."""
         self.latency = latency
         """Seconds every answer waits, to make crawls slow enough to interrupt in tests."""
@@ -139,9 +142,9 @@ class SampleSite:
     # -- serving --------------------------------------------------------------------------------
 
     def start(self) -> str:
-        """Serve on a free port of the loopback address; returns the base URL."""
+        """Serve on the loopback address (a free port unless ``port``); returns the base URL."""
         handler = type("Handler", (self.handler_class,), {"site": self})
-        self._server = ThreadingHTTPServer((self.host, 0), handler)
+        self._server = ThreadingHTTPServer((self.host, self.port), handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         self.base_url = f"http://{self.host}:{self._server.server_address[1]}"

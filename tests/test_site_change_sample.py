@@ -3,7 +3,11 @@ keeps (URLs, JSON-LD, meta tags), so the crawl tests meet a site that really cha
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -15,6 +19,7 @@ import pytest
 from crawler import site as viva
 from crawler.dates import WIB
 from sample_site.catalog import sample_articles
+from sample_site.harness import REPO_ROOT
 from sample_site.redesign import ARTICLE_CLASS_RENAMES, rename_classes
 from sample_site.server import SampleSite
 from sample_site.site_change import LISTING_CLASS_RENAMES, REDESIGNS
@@ -131,3 +136,23 @@ def test_an_unknown_redesign_is_refused() -> None:
     assert "challenge-all" in REDESIGNS
     with pytest.raises(ValueError, match="unknown redesign 'sideways'"):
         SampleSite([], today=NOW.date(), redesign="sideways")
+
+
+def test_the_sample_site_runs_on_its_own_with_a_redesign() -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    command = [sys.executable, "-m", "sample_site", "--redesign", "challenge"]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        base_url = server.stdout.readline().strip()
+        assert base_url.startswith("http://127.0.0.1:")
+        assert "bot challenge" in server.stdout.readline()
+        running = SampleSite(sample_articles(NOW), today=NOW.date())
+        running.base_url = base_url
+        path = urlsplit(next(iter(running.articles.values())).canonical).path
+        status, body = get(running, f"{path}?page=all")
+        assert status == 200 and "Just a moment..." in body
+        assert get(running, viva.LISTING_PATHS[0])[0] == 200
+    finally:
+        server.send_signal(signal.SIGINT)
+        assert server.wait(timeout=30) == 0
