@@ -41,6 +41,8 @@ CHALLENGE, CAPTCHA, CONSENT, ACCESS_DENIED = "challenge", "captcha", "consent", 
 """Kinds of wall, as counted in ``blocked/kind/<kind>``."""
 SCAN_BYTES = 256 * 1024
 """Bytes of a body looked at: walls are small, and an article's markup shows early."""
+WEAK_SCAN_CHARS = 64 * 1024
+"""Characters searched for weak signals: they count only on a thin page, which is short."""
 CONSENT_SHARE = 0.6
 """A thin page is a consent wall when at least this share of its words sit in consent markup."""
 INVISIBLE_TAGS = frozenset({"script", "style", "template", "svg", "head"})
@@ -71,8 +73,8 @@ def detect_wall(status: int, headers: Mapping[str, str], body: bytes) -> Wall | 
         captcha = site.CAPTCHA_MARKUP_RE.search(text)
         return Wall(CAPTCHA if captcha else ACCESS_DENIED, f"title {title!r}")
     wall = _weak_wall(text, title)
-    if wall is None and status == 403:
-        return Wall(ACCESS_DENIED, "status 403")
+    if wall is None and status == site.REFUSAL_STATUS:
+        return Wall(ACCESS_DENIED, f"status {status}")
     return wall
 
 
@@ -83,13 +85,15 @@ def page_title(text: str) -> str:
 
 
 def _weak_wall(text: str, title: str) -> Wall | None:
-    """A wall told by weak signals, which count only on a thin page."""
+    """A wall told by weak signals, which count only on a thin page (looked for in the
+    first :data:`WEAK_SCAN_CHARS`: a thin page is short)."""
+    lower = text[:WEAK_SCAN_CHARS].lower()
     signals = [
-        (CAPTCHA, site.CAPTCHA_MARKUP_RE.search(text)),
+        (CAPTCHA, site.CAPTCHA_MARKUP_RE.search(lower)),
         (CAPTCHA, site.CAPTCHA_TITLE_RE.search(title)),
-        (CHALLENGE, site.CHALLENGE_MARKUP_RE.search(text)),
-        (CHALLENGE, site.CHALLENGE_TEXT_RE.search(text)),
-        (CONSENT, site.CONSENT_MARKUP_RE.search(text)),
+        (CHALLENGE, site.CHALLENGE_MARKUP_RE.search(lower)),
+        (CHALLENGE, site.CHALLENGE_TEXT_RE.search(lower)),
+        (CONSENT, site.CONSENT_MARKER_RE.search(lower)),
     ]
     found = [(kind, match[0]) for kind, match in signals if match]
     if not found:
@@ -129,8 +133,8 @@ def _consent_words(root: etree._Element) -> int:
     for element in root.iter():
         if not isinstance(element.tag, str) or any(a in seen for a in element.iterancestors()):
             continue
-        marker = f'class="{element.get("class", "")}" id="{element.get("id", "")}"'
-        if not site.CONSENT_MARKUP_RE.search(marker):
+        marker = f"{element.get('class', '')} {element.get('id', '')}".lower()
+        if not site.CONSENT_MARKER_RE.search(marker):
             continue
         if not element.xpath(".//form | .//button | .//input | .//a[@role='button']"):
             continue

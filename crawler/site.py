@@ -202,43 +202,39 @@ BLOCK_TITLE_RE = re.compile(
 """Whole titles of block pages (Cloudflare "Attention Required!", WAF "Access denied") [code]."""
 CAPTCHA_TITLE_RE = re.compile(r"captcha|are you a robot|are you human", re.IGNORECASE)
 """A title naming a captcha (decisive only on a thin, non-article page) [guess]."""
+# The markup and text patterns below are searched in the lower-cased page (much faster than
+# case-insensitive patterns), so they are written in lower case.
 CHALLENGE_MARKUP_RE = re.compile(
-    r"/cdn-cgi/challenge-platform/|window\._cf_chl_opt|cf-browser-verification|id=[\"']cf-wrapper[\"']"
-    r"|cf_chl_|__ddg|/_guard/",
-    re.IGNORECASE,
+    r"/cdn-cgi/challenge-platform/|_cf_chl_|cf-browser-verification|cf-wrapper|__ddg|/_guard/"
 )
 """Markup of JavaScript challenges (Cloudflare, DDoS-Guard) [code]."""
 CAPTCHA_MARKUP_RE = re.compile(
-    r"class=[\"'][^\"']*\b(?:h-captcha|g-recaptcha|cf-turnstile)\b|hcaptcha\.com/1/api\.js"
-    r"|google\.com/recaptcha/|recaptcha/api\.js|challenges\.cloudflare\.com/turnstile",
-    re.IGNORECASE,
+    r"h-captcha|g-recaptcha|cf-turnstile|hcaptcha\.com/1/api\.js|google\.com/recaptcha/"
+    r"|recaptcha/api\.js|challenges\.cloudflare\.com/turnstile"
 )
-"""Captcha widgets: hCaptcha, reCAPTCHA, Cloudflare Turnstile [code]."""
+"""Captcha widgets (class names, scripts): hCaptcha, reCAPTCHA, Cloudflare Turnstile [code]."""
 CHALLENGE_TEXT_RE = re.compile(
     r"verifying you are human|verify you are human|checking (?:if the site connection is secure"
     r"|your browser)|enable javascript and cookies to continue|complete the security check"
-    r"|unusual traffic from your (?:computer )?network|sorry, you have been blocked",
-    re.IGNORECASE,
+    r"|unusual traffic from your (?:computer )?network|sorry, you have been blocked"
 )
 """Visible sentences of challenge and block pages [code]."""
-CONSENT_MARKUP_RE = re.compile(
-    r"(?:class|id)=[\"'][^\"']*(?:consent|cookie|\bcmp\b|gdpr|onetrust|didomi|qc-cmp|fc-consent)",
-    re.IGNORECASE,
-)
-"""Consent-management markup (a cookie wall, or a cookie banner on a real page) [code]."""
+CONSENT_MARKER_RE = re.compile(r"consent|cookie|cmp|gdpr|onetrust|didomi")
+"""Words of consent-management markup: in a page, a hint; in an element's class or id, the
+consent box a consent wall is made of (a cookie banner on a real page has one too) [code]."""
 CONSENT_TEXT_RE = re.compile(
     r"cookie|consent|persetujuan|privasi|privacy|accept all|terima semua|setuju", re.IGNORECASE
 )
 """Words of a consent form [guess]."""
-BLOCKED_STATUSES = frozenset({403, 429, 503})
-"""Statuses a challenge is answered with; a 403 with a non-article body is a refusal [code]."""
+REFUSAL_STATUS = 403
+"""A 403 without article markup is a refusal (``access_denied``) whatever its body [code]."""
 THIN_PAGE_WORDS = 150
 """A page with fewer visible words than this may be a wall; real articles have hundreds, so
 a weak signal (a captcha widget, "captcha" in the title, a consent form) decides only on a
 thin page without article markup [guess]."""
 ARTICLE_MARKUP_RE = re.compile(
-    r"\"@type\"\s*:\s*\"(?:" + "|".join(sorted(JSONLD_ARTICLE_TYPES)) + r")\""
-    r"|property=[\"']og:type[\"']\s+content=[\"']article[\"']"
+    r"@type\"\s*:\s*\"(?:" + "|".join(sorted(JSONLD_ARTICLE_TYPES)) + r")\""
+    r"|og:type[\"']\s+content=[\"']article[\"']"
 )
 """Structured data of a real article: such a page is never a wall (but a header says so)
 [code]."""

@@ -315,7 +315,9 @@ class VivaMiliterSpider(scrapy.Spider):
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
         if failure.check(DroppedRequest):
-            return  # counted by the middleware that refused it (redirect policy, size limit)
+            # Counted by the middleware that refused it (redirect policy, size limit, or a bot
+            # challenge: crawler.blocking). A challenge is never parsed and never marks gone.
+            return
         if failure.check(HttpError):
             reason = f"answered {failure.value.response.status}"
         elif failure.check(IgnoreRequest):
