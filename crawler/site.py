@@ -181,25 +181,26 @@ SIDEBAR_CLASS_RE = re.compile(
 """A class or id naming a box of other articles (popular, related...) [guess]."""
 
 # --------------------------------------------------------------------------------------------
-# Bot challenges and walls (any page): see crawler/blocking.py for how they combine
+# Bot challenges and walls (any page): see crawler/blocking.py for how they combine. None
+# was seen on VIVA yet: all are [guess], from the public markup of Cloudflare, hCaptcha,
+# reCAPTCHA, DDoS-Guard and consent-management platforms.
 # --------------------------------------------------------------------------------------------
 
-CHALLENGE_HEADERS: dict[str, re.Pattern[str]] = {
-    "cf-mitigated": re.compile(r"challenge", re.IGNORECASE),  # [code] Cloudflare docs
-}
-"""Response headers that say the answer is a challenge, whatever the body [code]."""
+CHALLENGE_HEADERS: dict[str, re.Pattern[str]] = {"cf-mitigated": re.compile("challenge", re.I)}
+"""Response headers that say the answer is a challenge, whatever the body (Cloudflare's
+documented ``cf-mitigated: challenge``) [guess]."""
 CHALLENGE_TITLE_RE = re.compile(
     r"^\s*(?:just a moment\W*|please wait\W*(?:\|\s*cloudflare)?|one moment,? please\W*"
     r"|checking your browser\W*|ddos-guard|verifying you are human\W*)\s*$",
     re.IGNORECASE,
 )
-"""Whole titles of interstitial challenges (Cloudflare "Just a moment...") [code]."""
+"""Whole titles of interstitial challenges (Cloudflare "Just a moment...") [guess]."""
 BLOCK_TITLE_RE = re.compile(
     r"^\s*(?:attention required!?\s*\|\s*cloudflare|access denied\W*(?:\|.*)?|403 forbidden"
     r"|forbidden|you have been blocked\W*|request rejected)\s*$",
     re.IGNORECASE,
 )
-"""Whole titles of block pages (Cloudflare "Attention Required!", WAF "Access denied") [code]."""
+"""Whole titles of block pages (Cloudflare "Attention Required!", WAF "Access denied") [guess]."""
 CAPTCHA_TITLE_RE = re.compile(r"captcha|are you a robot|are you human", re.IGNORECASE)
 """A title naming a captcha (decisive only on a thin, non-article page) [guess]."""
 # The markup and text patterns below are searched in the lower-cased page (much faster than
@@ -207,27 +208,27 @@ CAPTCHA_TITLE_RE = re.compile(r"captcha|are you a robot|are you human", re.IGNOR
 CHALLENGE_MARKUP_RE = re.compile(
     r"/cdn-cgi/challenge-platform/|_cf_chl_|cf-browser-verification|cf-wrapper|__ddg|/_guard/"
 )
-"""Markup of JavaScript challenges (Cloudflare, DDoS-Guard) [code]."""
+"""Markup of JavaScript challenges (Cloudflare, DDoS-Guard) [guess]."""
 CAPTCHA_MARKUP_RE = re.compile(
     r"h-captcha|g-recaptcha|cf-turnstile|hcaptcha\.com/1/api\.js|google\.com/recaptcha/"
     r"|recaptcha/api\.js|challenges\.cloudflare\.com/turnstile"
 )
-"""Captcha widgets (class names, scripts): hCaptcha, reCAPTCHA, Cloudflare Turnstile [code]."""
+"""Captcha widgets (class names, scripts): hCaptcha, reCAPTCHA, Cloudflare Turnstile [guess]."""
 CHALLENGE_TEXT_RE = re.compile(
     r"verifying you are human|verify you are human|checking (?:if the site connection is secure"
     r"|your browser)|enable javascript and cookies to continue|complete the security check"
     r"|unusual traffic from your (?:computer )?network|sorry, you have been blocked"
 )
-"""Visible sentences of challenge and block pages [code]."""
+"""Visible sentences of challenge and block pages [guess]."""
 CONSENT_MARKER_RE = re.compile(r"consent|cookie|cmp|gdpr|onetrust|didomi")
 """Words of consent-management markup: in a page, a hint; in an element's class or id, the
-consent box a consent wall is made of (a cookie banner on a real page has one too) [code]."""
+consent box a consent wall is made of (a cookie banner on a real page has one too) [guess]."""
 CONSENT_TEXT_RE = re.compile(
     r"cookie|consent|persetujuan|privasi|privacy|accept all|terima semua|setuju", re.IGNORECASE
 )
 """Words of a consent form [guess]."""
 REFUSAL_STATUS = 403
-"""A 403 without article markup is a refusal (``access_denied``) whatever its body [code]."""
+"""A 403 without article markup is a refusal (``access_denied``) whatever its body [guess]."""
 THIN_PAGE_WORDS = 150
 """A page with fewer visible words than this may be a wall; real articles have hundreds, so
 a weak signal (a captcha widget, "captcha" in the title, a consent form) decides only on a
@@ -237,4 +238,4 @@ ARTICLE_MARKUP_RE = re.compile(
     r"|og:type[\"']\s+content=[\"']article[\"']"
 )
 """Structured data of a real article: such a page is never a wall (but a header says so)
-[code]."""
+[guess]."""

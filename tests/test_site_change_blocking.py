@@ -72,7 +72,7 @@ def test_a_challenge_header_decides_whatever_the_body() -> None:
     assert detect_wall(200, header_map(Headers({"Server": "cloudflare"})), b"<p>ok</p>") is None
 
 
-def article_mentioning_walls(**changes: object) -> bytes:
+def article_mentioning_walls(**changes: bool) -> bytes:
     """A real, ordinary article of the sample site whose title and text name every wall."""
     spec = make_article(1_940_000, WHEN)
     first, *rest = spec.pages[0]
@@ -90,7 +90,7 @@ def article_mentioning_walls(**changes: object) -> bytes:
     [{}, {"jsonld": False, "structured_date": False}],
     ids=["with-structured-data", "size-alone"],
 )
-def test_an_article_mentioning_captcha_and_cloudflare_is_no_wall(changes: dict) -> None:
+def test_an_article_mentioning_captcha_and_cloudflare_is_no_wall(changes: dict[str, bool]) -> None:
     body = article_mentioning_walls(**changes)
     assert b"captcha" in body.lower() and b"Verifying you are human" in body
     assert detect_wall(200, {}, body) is None

@@ -4,6 +4,7 @@ real article that merely talks about captchas. On SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+import subprocess
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
@@ -49,12 +50,15 @@ def sample(yesterday: date) -> Iterator[SampleSite]:
         yield site
 
 
-def backfill(site: SampleSite, database_url: str, yesterday: date, *extra: str):  # type: ignore[no-untyped-def]
+def backfill(
+    site: SampleSite, database_url: str, yesterday: date, mode: str = "backfill"
+) -> subprocess.CompletedProcess[str]:
+    """A crawl of the six days up to yesterday (``mode=backfill``, or ``recheck`` of them)."""
     since = (yesterday - timedelta(days=DAYS - 1)).isoformat()
     return crawl(
         site.base_url,
         database_url,
-        f"mode={extra[0] if extra else 'backfill'}",
+        f"mode={mode}",
         f"since={since}",
         f"until={yesterday.isoformat()}",
         settings=FAST_BACKOFF,

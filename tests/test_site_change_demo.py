@@ -38,7 +38,9 @@ def run_demo(cwd: Path, *options: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(params=BACKENDS)
-def demo_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, list]]:
+def demo_database(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[tuple[str, list[str]]]:
     """The demo's archive URL and the global options naming it."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'data' / 'demo' / 'archive.sqlite3'}", []
@@ -56,7 +58,7 @@ def demo_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tu
     ],
 )
 def test_the_demo_shows_a_changed_site_and_tells_how_each_crawl_ended(
-    redesign: str, alarm: str, news: str, demo_database: tuple[str, list], tmp_path: Path
+    redesign: str, alarm: str, news: str, demo_database: tuple[str, list[str]], tmp_path: Path
 ) -> None:
     url, options = demo_database
     done = run_demo(tmp_path, *options, "demo", "--redesign", redesign)
