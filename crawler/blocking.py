@@ -69,10 +69,11 @@ def detect_wall(status: int, headers: Mapping[str, str], body: bytes) -> Wall | 
     title = page_title(text)
     if site.CHALLENGE_TITLE_RE.match(title):
         return Wall(CHALLENGE, f"title {title!r}")
+    lower = text[:WEAK_SCAN_CHARS].lower()
     if site.BLOCK_TITLE_RE.match(title):
-        captcha = site.CAPTCHA_MARKUP_RE.search(text)
+        captcha = site.CAPTCHA_MARKUP_RE.search(lower)
         return Wall(CAPTCHA if captcha else ACCESS_DENIED, f"title {title!r}")
-    wall = _weak_wall(text, title)
+    wall = _weak_wall(text, lower, title)
     if wall is None and status == site.REFUSAL_STATUS:
         return Wall(ACCESS_DENIED, f"status {status}")
     return wall
@@ -84,10 +85,10 @@ def page_title(text: str) -> str:
     return " ".join(unescape(match[1]).split()) if match else ""
 
 
-def _weak_wall(text: str, title: str) -> Wall | None:
-    """A wall told by weak signals, which count only on a thin page (looked for in the
-    first :data:`WEAK_SCAN_CHARS`: a thin page is short)."""
-    lower = text[:WEAK_SCAN_CHARS].lower()
+def _weak_wall(text: str, lower: str, title: str) -> Wall | None:
+    """A wall told by weak signals, which count only on a thin page; they are looked for in
+    ``lower``, the start of ``text`` lower-cased (:data:`WEAK_SCAN_CHARS`: a thin page is
+    short)."""
     signals = [
         (CAPTCHA, site.CAPTCHA_MARKUP_RE.search(lower)),
         (CAPTCHA, site.CAPTCHA_TITLE_RE.search(title)),

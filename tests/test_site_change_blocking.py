@@ -133,3 +133,14 @@ def test_listings_sitemaps_and_plain_errors_are_no_walls() -> None:
     for status in (429, 503):
         assert detect_wall(status, {}, b"busy") is None, "a plain 429/503 is the backoff's"
     assert detect_wall(404, {}, b"<h1>404</h1>") is None
+
+
+def test_a_cloudflare_block_title_with_a_captcha_is_a_captcha() -> None:
+    body = page("hcaptcha.html").replace(
+        b"<title>Pemeriksaan Keamanan</title>", b"<title>Attention Required! | Cloudflare</title>"
+    )
+    wall = detect_wall(403, {}, body)
+    assert wall is not None and (wall.kind, wall.evidence) == (
+        CAPTCHA,
+        "title 'Attention Required! | Cloudflare'",
+    )

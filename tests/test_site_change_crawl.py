@@ -178,3 +178,20 @@ def test_an_article_about_captchas_and_cloudflare_is_archived(
     run = last_run(database_url)
     assert not any(key.startswith(keys.BLOCKED_PREFIX) for key in run.stats or {})
     assert [urlsplit(talk.canonical).path] == [h.path for h in sample.article_hits()]
+
+
+def test_without_retries_a_challenge_is_counted_blocked_at_once(
+    sample: SampleSite, database_url: str
+) -> None:
+    sample.redesign = "challenge"
+    wanted = [sample.articles[FIRST_ID + n] for n in range(2)]
+    done = crawl(
+        sample.base_url,
+        database_url,
+        "urls=" + ",".join(spec.canonical for spec in wanted),
+        settings={"RETRY_ENABLED": "0"},
+    )
+    assert "Traceback" not in done.stderr, describe(done)
+    run = last_run(database_url)
+    assert stat(run, keys.BLOCKED_ARTICLE_PAGES) == 2 and not stat(run, "backoff_retry/count")
+    assert len(sample.article_hits()) == 2 and articles(database_url) == {}
