@@ -25,7 +25,7 @@ from sample_site.server import SampleSite
 from sample_site.site_change import LISTING_CLASS_RENAMES, REDESIGNS
 
 NOW = datetime(2026, 11, 2, 12, 0, tzinfo=WIB)
-CLASS_OR_ID_RE = re.compile(r"""(?<![\w-])(?:class|id)\s*=\s*["']([^"']*)["']""")
+CLASS_RE = re.compile(r"""(?<![\w-])class\s*=\s*["']([^"']*)["']""")
 JSONLD_RE = re.compile(r'<script type="application/ld\+json">.*?</script>', re.DOTALL)
 META_RE = re.compile(r"<(?:meta|link) [^>]*>")
 
@@ -54,8 +54,8 @@ def article_paths(site: SampleSite) -> list[str]:
 
 
 def names(html: str) -> set[str]:
-    """Every class token and id of a page."""
-    return {token for value in CLASS_OR_ID_RE.findall(html) for token in value.split()}
+    """Every class of a page."""
+    return {token for value in CLASS_RE.findall(html) for token in value.split()}
 
 
 def test_article_redesign_renames_every_class_and_keeps_urls_jsonld_and_meta(
