@@ -195,3 +195,47 @@ def test_without_retries_a_challenge_is_counted_blocked_at_once(
     run = last_run(database_url)
     assert stat(run, keys.BLOCKED_ARTICLE_PAGES) == 2 and not stat(run, "backoff_retry/count")
     assert len(sample.article_hits()) == 2 and articles(database_url) == {}
+
+
+# -- the same run says so: the runs journal, /healthz -------------------------------------------
+
+
+def health(database_url: str) -> tuple[int, list[str]]:
+    """``/healthz`` of the web reader on this archive: status code and warnings."""
+    from fastapi.testclient import TestClient
+
+    from web.app import create_app
+
+    response = TestClient(create_app(database_url)).get("/healthz")
+    return response.status_code, response.json()["warnings"]
+
+
+def test_listing_redesign_makes_healthz_name_discovery_in_the_same_run(
+    sample: SampleSite, database_url: str, yesterday: date
+) -> None:
+    sample.redesign = "listing"
+    done = backfill(sample, database_url, yesterday)
+    assert done.returncode == 0, describe(done)
+    run = last_run(database_url)
+    assert run.status == "finished" and run.articles_new >= 27
+    status, warnings = health(database_url)
+    assert status == 503, "the fallback found everything, but someone must update the selectors"
+    assert any("listing markup changed: discovery by URL shape on" in w for w in warnings)
+    assert "listing markup changed: discovery by URL shape" in done.stderr
+
+
+def test_challenge_on_article_pages_fails_the_run_with_the_reason(
+    sample: SampleSite, database_url: str, yesterday: date
+) -> None:
+    sample.redesign = "challenge"
+    done = backfill(sample, database_url, yesterday)
+    assert done.returncode == 1, describe(done)
+    run = last_run(database_url)
+    assert run.status == "failed"
+    assert run.finish_reason == (
+        f"blocked: {LIVE} of {LIVE} article pages answered a bot challenge (challenge {LIVE})"
+    )
+    status, warnings = health(database_url)
+    assert status == 503
+    assert any(f"blocked: {LIVE} of {LIVE} article pages" in w for w in warnings)
+    assert {a.status for a in articles(database_url).values()} <= {"live"}
