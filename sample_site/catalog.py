@@ -92,10 +92,12 @@ def multi_page(spec: ArticleSpec, *, partial_all: bool) -> ArticleSpec:
 def sample_articles(now: datetime, *, first_id: int = 1_920_000) -> list[ArticleSpec]:
     """Twelve articles over the ten days before ``now``, in the shapes the crawler must handle:
     a multi-page article whose ``?page=all`` is partial, one whose ``?page=all`` is whole, and
-    one with a lazy in-body image."""
+    one with a lazy in-body image. Newest first; ids rise with publication time as on the site
+    (the oldest is ``first_id``), so "newest first" and "highest id first" agree."""
     offsets_hours = (2, 5, 9, 20, 30, 44, 70, 75, 100, 130, 180, 230)
+    newest_id = first_id + len(offsets_hours) - 1
     specs = [
-        make_article(first_id + index, now - timedelta(hours=hours))
+        make_article(newest_id - index, now - timedelta(hours=hours))
         for index, hours in enumerate(offsets_hours)
     ]
     specs[1] = multi_page(specs[1], partial_all=True)
