@@ -119,8 +119,17 @@ def run(args: argparse.Namespace) -> int:
             site.base_url, url, warc, "recheck of every archived article",
             ["mode=recheck", f"since={since}"],
         )  # fmt: skip
+    if not args.explicit_database_url:
+        remove_lock_files(DEMO_FOLDER)
     print_summary(url, warc, args)
     return 0
+
+
+def remove_lock_files(folder: Path) -> None:
+    """Delete the crawl lock files the demo's crawls left beside its database: every crawl is
+    over and the folder is the demo's own, so nothing can hold them."""
+    for lock in folder.glob("*.lock"):
+        lock.unlink(missing_ok=True)
 
 
 def display_now() -> datetime:
@@ -157,11 +166,12 @@ def print_summary(url: str, warc: Path, args: argparse.Namespace) -> None:
 def example_commands(warc: Path) -> list[tuple[str, str]]:
     """Commands that all give output on the demo archive, with what each shows."""
     return [
+        ("serve", "read it in a browser: http://127.0.0.1:8000/"),
         ("stats", "articles by subchannel and month, last runs"),
         ("runs", "the three crawls just made"),
         ('search "pasukan perbatasan"', "full-text search (finds the edited article)"),
         (f"show {EDITED} --revisions --diff", "the edit: two revisions and their diff"),
         (f"show {REMOVED}", "an article the site removed: status gone"),
-        ("export --format csv -o militer.csv", "everything as CSV (or --format jsonl)"),
+        ("export --format csv -o data/militer.csv", "everything as CSV (or --format jsonl)"),
         (f"reextract --dry-run --archive-dir {shlex.quote(str(warc))}", "re-read the raw pages"),
     ]

@@ -121,10 +121,10 @@ class SampleSite:
 
     # -- serving --------------------------------------------------------------------------------
 
-    def start(self) -> str:
-        """Serve on a free port of the loopback address; returns the base URL."""
+    def start(self, port: int = 0) -> str:
+        """Serve on ``port`` (0: a free one) of the loopback address; returns the base URL."""
         handler = type("Handler", (self.handler_class,), {"site": self})
-        self._server = ThreadingHTTPServer((self.host, 0), handler)
+        self._server = ThreadingHTTPServer((self.host, port), handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         self.base_url = f"http://{self.host}:{self._server.server_address[1]}"

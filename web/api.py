@@ -32,7 +32,9 @@ CHART_DAYS = 90
 Timestamp = Annotated[
     datetime,
     PlainSerializer(iso_timestamp, return_type=str, when_used="json"),
-    WithJsonSchema({"type": "string", "format": "date-time", "example": "2026-11-27T04:43:27+07:00"}),
+    WithJsonSchema(
+        {"type": "string", "format": "date-time", "example": "2026-11-27T04:43:27+07:00"}
+    ),
 ]
 """A time as every JSON output of the archive gives it: ISO 8601 on the site's clock (WIB,
 ``+07:00``), to the second (``storage.clock``'s one clock, as ``show --json`` and exports)."""
