@@ -127,7 +127,7 @@ def test_tags_and_authors_link_to_their_lists(
     web_archive: WebArchive,  # noqa: F811
 ) -> None:
     html = client.get(f"/articles/{HOSTILE_ID}").text
-    assert '<a class="chip" href="/articles?tag=Kalajengking">Kalajengking</a>' in html
+    assert '<a class="chip tag" href="/articles?tag=Kalajengking">Kalajengking</a>' in html
     author = web_archive.specs[HOSTILE_ID].authors[0]
     assert f'href="/articles?author={author.replace(" ", "+")}"' in html
 
