@@ -105,7 +105,9 @@ def run(args: argparse.Namespace) -> int:
     url, warc = demo_archive(args)
     now = display_now()
     since = (now - timedelta(days=SAMPLE_DAYS)).date().isoformat()
-    with SampleSite(sample_articles(now, first_id=DEMO_FIRST_ID), today=now.date()) as site:
+    with SampleSite(
+        sample_articles(now, first_id=DEMO_FIRST_ID, rising_ids=True), today=now.date()
+    ) as site:
         print(f"sample site: {len(site.articles)} invented articles at {site.base_url}")
         print(f"demo archive: {mask_url(url)}, raw pages (WARC) in {warc}/")
         crawl_sample(site.base_url, url, warc, "latest articles", ["mode=latest"])

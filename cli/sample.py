@@ -60,7 +60,9 @@ def crawl_example(base_url: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     now = display_now()
-    site = SampleSite(sample_articles(now, first_id=DEMO_FIRST_ID), today=now.date())
+    site = SampleSite(
+        sample_articles(now, first_id=DEMO_FIRST_ID, rising_ids=True), today=now.date()
+    )
     base_url = site.start(args.port)  # a port in use: one line, exit 1 (an OSError)
     try:
         print(f"sample site: {len(site.articles)} invented articles at {base_url}/")
