@@ -175,3 +175,9 @@ def test_no_page_scrolls_sideways_on_a_phone(browser: object, web_archive: WebAr
     assert wide == {}, "page or table wider than 390 px: [page, viewport, table overflows...]"
     assert author != tag, "authors and tags look different"
     assert playwright_api is not None
+
+
+def test_api_page_shows_code_as_code(client: TestClient) -> None:
+    page = client.get("/api").text
+    assert "<code>after</code>" in page and "``" not in page
+    assert "`{&#34;error&#34;: &#34;...&#34;}`" not in page

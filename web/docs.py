@@ -4,17 +4,26 @@ and nothing from a CDN; ``/favicon.ico`` answers what browsers and tools ask for
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from importlib.resources import files
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup, escape
 
 from web.pages import render
 
 router = APIRouter(include_in_schema=False)
 ICON_MAX_AGE = 86400
+_CODE_RE = re.compile(r"`{1,2}([^`]+)`{1,2}")
+"""Code in the API's docstrings: ``after`` or `after`."""
+
+
+def with_code(text: str) -> Markup:
+    """``text`` escaped, its backquoted words as ``<code>``."""
+    return Markup(_CODE_RE.sub(r"<code>\1</code>", str(escape(text))))
 
 
 @lru_cache(maxsize=1)
@@ -74,4 +83,6 @@ def endpoints(openapi: dict[str, Any]) -> list[dict[str, Any]]:
 def api_page(request: Request) -> HTMLResponse:
     """The API described for people; the machine-readable document stays at ``/openapi.json``."""
     openapi = request.app.openapi()  # built once by FastAPI, then cached on the app
-    return render(request, "api.html", info=openapi["info"], endpoints=endpoints(openapi))
+    return render(
+        request, "api.html", info=openapi["info"], endpoints=endpoints(openapi), code=with_code
+    )
