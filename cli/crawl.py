@@ -60,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
     from scrapy.crawler import CrawlerProcess  # Scrapy is heavy: only crawls pay for it
     from scrapy.utils.project import get_project_settings
 
+    from crawler.quiet import quiet_startup
     from crawler.runner import check_archive_dir, run_crawl
 
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
@@ -84,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
         parse_arguments(raw, settings.get("VIVA_BASE_URL"))
         check_archive_dir(settings)
         ensure_schema(args.database_url)
+        quiet_startup(settings)
         code = run_crawl(CrawlerProcess(settings), raw)
     except ArgumentError as exc:
         raise CliError(str(exc), exit_code=2) from None

@@ -128,7 +128,9 @@ def run(args: argparse.Namespace) -> int:
     url, warc = demo_archive(args)
     now = display_now()
     since = (now - timedelta(days=SAMPLE_DAYS)).date().isoformat()
-    with SampleSite(sample_articles(now, first_id=DEMO_FIRST_ID), today=now.date()) as site:
+    with SampleSite(
+        sample_articles(now, first_id=DEMO_FIRST_ID, rising_ids=True), today=now.date()
+    ) as site:
         print(f"sample site: {len(site.articles)} invented articles at {site.base_url}")
         print(f"demo archive: {mask_url(url)}, raw pages (WARC) in {warc}/")
         crawl_sample(site.base_url, url, warc, "latest articles", ["mode=latest"])
@@ -147,6 +149,8 @@ def run(args: argparse.Namespace) -> int:
             site.base_url, url, warc, "recheck of every archived article",
             ["mode=recheck", f"since={since}"], must_succeed=strict,
         )  # fmt: skip
+    if not args.explicit_database_url:
+        remove_lock_files(DEMO_FOLDER)
     print_summary(url, warc, args)
     return 0 if args.redesign is None else print_outcomes(url)
 
@@ -169,6 +173,13 @@ def print_outcomes(url: str) -> int:
     if failed:
         print(f"\n{len(failed)} of {len(runs)} crawls did not finish: see their reasons above")
     return 1 if failed else 0
+
+
+def remove_lock_files(folder: Path) -> None:
+    """Delete the crawl lock files the demo's crawls left beside its database: every crawl is
+    over and the folder is the demo's own, so nothing can hold them."""
+    for lock in folder.glob("*.lock"):
+        lock.unlink(missing_ok=True)
 
 
 def display_now() -> datetime:
@@ -205,11 +216,12 @@ def print_summary(url: str, warc: Path, args: argparse.Namespace) -> None:
 def example_commands(warc: Path) -> list[tuple[str, str]]:
     """Commands that all give output on the demo archive, with what each shows."""
     return [
+        ("serve", "read it in a browser: http://127.0.0.1:8000/"),
         ("stats", "articles by subchannel and month, last runs"),
         ("runs", "the three crawls just made"),
         ('search "pasukan perbatasan"', "full-text search (finds the edited article)"),
         (f"show {EDITED} --revisions --diff", "the edit: two revisions and their diff"),
         (f"show {REMOVED}", "an article the site removed: status gone"),
-        ("export --format csv -o militer.csv", "everything as CSV (or --format jsonl)"),
+        ("export --format csv -o data/militer.csv", "everything as CSV (or --format jsonl)"),
         (f"reextract --dry-run --archive-dir {shlex.quote(str(warc))}", "re-read the raw pages"),
     ]

@@ -10,7 +10,20 @@ from collections.abc import Sequence
 
 from sqlalchemy.exc import DatabaseError
 
-from cli import crawl, db, demo, export, import_cmd, reextract, runs, search, serve, show, stats
+from cli import (
+    crawl,
+    db,
+    demo,
+    export,
+    import_cmd,
+    reextract,
+    runs,
+    sample,
+    search,
+    serve,
+    show,
+    stats,
+)
 from cli.arguments import OneLineParser
 from cli.errors import CliError, database_error
 from storage.config import ConfigError, resolve_database_url
@@ -43,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_parser(subparsers)
     reextract.add_parser(subparsers)
     demo.add_parser(subparsers)
+    sample.add_parser(subparsers)
     serve.add_parser(subparsers)
     return parser
 

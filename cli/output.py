@@ -20,6 +20,11 @@ def print_json(value: Any) -> None:
     print(json.dumps(value, ensure_ascii=False, indent=2, default=_jsonable))
 
 
+def counted(number: int, noun: str) -> str:
+    """``1 article``, ``2 articles``: a count with its noun in the right number."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 def _jsonable(value: Any) -> str:
     """Timestamps as ISO 8601 on the site's clock (WIB, with offset); anything else JSON lacks
     as its text."""

@@ -7,6 +7,7 @@ import ipaddress
 import logging
 import os
 
+from cli.archive import missing_archive_file
 from cli.errors import CliError
 
 TOKEN_ENV = "VIVA_ARCHIVE_TOKEN"
@@ -58,6 +59,9 @@ def run(args: argparse.Namespace) -> int:
     from web.archive import ArchiveNotReady
 
     token = args.token or os.environ.get(TOKEN_ENV) or None
+    missing = missing_archive_file(args.database_url)
+    if missing is not None:
+        raise missing
     try:
         app = create_app(args.database_url, token=token)
     except ArchiveNotReady as exc:

@@ -17,9 +17,11 @@ from crawler.site import ARTICLE_PATH_RE
 from storage.clock import display_time
 from storage.history import ArticleHistory, Revision
 
-SUMMARY_FIELDS = ("url", "subchannel", "published_at", "authors", "tags", "status",
+SUMMARY_FIELDS = ("url", "subchannel", "published_at", "authors", "tags", "status", "gone_at",
                   "first_seen_at", "last_checked_at", "revision_count")  # fmt: skip
-TIME_FIELDS = frozenset({"published_at", "first_seen_at", "last_checked_at"})
+TIME_FIELDS = frozenset({"published_at", "gone_at", "first_seen_at", "last_checked_at"})
+ONLY_WHEN_SET = frozenset({"gone_at"})
+"""Fields printed only when they hold something (a live article has no ``gone_at``)."""
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -103,6 +105,8 @@ def print_article(record: dict[str, Any], capture: dict[str, Any] | None) -> Non
     print(f"[{record['article_id']}] {record['title']}")
     for name in SUMMARY_FIELDS:
         value = record[name]
+        if value is None and name in ONLY_WHEN_SET:
+            continue
         if name in TIME_FIELDS:
             value = display_time(value, seconds=True)
         print(f"  {name}: {', '.join(value) if isinstance(value, list) else value}")

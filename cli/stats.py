@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from cli.archive import open_archive
-from cli.output import print_json, print_table
+from cli.output import counted, print_json, print_table
 from storage.clock import display_time
 from storage.stats import ArchiveStats
 
@@ -37,7 +37,7 @@ def print_text(stats: dict[str, Any]) -> None:
     """The statistics as a short report."""
     print(
         f"articles: {stats['articles']} ({stats['live']} live, {stats['gone']} gone); "
-        f"revisions: {stats['revisions']} ({stats['articles_revised']} articles changed)"
+        f"revisions: {stats['revisions']} ({counted(stats['articles_revised'], 'article')} changed)"
     )
     last = stats["last_successful_run"]
     print(
@@ -55,7 +55,7 @@ def print_text(stats: dict[str, Any]) -> None:
     warnings = stats["extraction_warnings"]
     print(
         f"\nextraction warnings in the last {warnings['runs']} runs: "
-        f"{warnings['items_with_warnings']} articles with warnings"
+        f"{counted(warnings['items_with_warnings'], 'article')} with warnings"
     )
     if warnings["by_kind"]:
         print_table(("warning", "count"), list(warnings["by_kind"].items()))

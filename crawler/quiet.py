@@ -17,6 +17,7 @@ from typing import Any
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from scrapy.settings import BaseSettings
 from scrapy.statscollectors import StatsCollector
 
 from crawl_stats.keys import LOG_COUNT_PREFIX, LOG_DIGEST_PREFIX
@@ -98,6 +99,25 @@ class FailureFilter(logging.Filter):
         if self.stats is not None:
             self.stats.inc_value(LOG_COUNT_PREFIX + record.levelname)
         return False
+
+
+STARTUP_LOGGERS = ("scrapy.utils.log", "scrapy.addons")
+"""Loggers whose dumps (``Versions: {...}``, ``Enabled addons: [...]``) come before any
+extension exists, as the crawler process and the crawler are created."""
+_STARTUP_FILTER = FailureFilter(None, verbose=False)
+
+
+def quiet_startup(settings: BaseSettings) -> None:
+    """Hide Scrapy's multi-line start-up dumps unless the crawl logs at DEBUG (``-v``) or
+    ``QUIET_FAILURES`` is off. Called with the crawl's final settings, before its
+    ``CrawlerProcess`` is created (:class:`FailureDigest` comes too late for them)."""
+    quiet = settings.getbool("QUIET_FAILURES", True) and settings.get("LOG_LEVEL") != "DEBUG"
+    for name in STARTUP_LOGGERS:
+        logger = logging.getLogger(name)
+        if quiet:
+            logger.addFilter(_STARTUP_FILTER)  # once: a logger keeps one copy of a filter
+        else:
+            logger.removeFilter(_STARTUP_FILTER)
 
 
 class FailureDigest:

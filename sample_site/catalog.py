@@ -89,14 +89,21 @@ def multi_page(spec: ArticleSpec, *, partial_all: bool) -> ArticleSpec:
                     partial_all=partial_all)  # fmt: skip
 
 
-def sample_articles(now: datetime, *, first_id: int = 1_920_000) -> list[ArticleSpec]:
-    """Twelve articles over the ten days before ``now``, in the shapes the crawler must handle:
-    a multi-page article whose ``?page=all`` is partial, one whose ``?page=all`` is whole, and
-    one with a lazy in-body image."""
+def sample_articles(
+    now: datetime, *, first_id: int = 1_920_000, rising_ids: bool = False
+) -> list[ArticleSpec]:
+    """Twelve articles over the ten days before ``now``, newest first, in the shapes the crawler
+    must handle: a multi-page article whose ``?page=all`` is partial, one whose ``?page=all`` is
+    whole, and one with a lazy in-body image. Ids count up from ``first_id`` in that order (the
+    tests pick shapes by sorted id); ``rising_ids`` makes them rise with publication time as on
+    the site (the demo), so that "newest first" and "highest id first" agree."""
     offsets_hours = (2, 5, 9, 20, 30, 44, 70, 75, 100, 130, 180, 230)
+    ids = [first_id + n for n in range(len(offsets_hours))]
+    if rising_ids:
+        ids.reverse()
     specs = [
-        make_article(first_id + index, now - timedelta(hours=hours))
-        for index, hours in enumerate(offsets_hours)
+        make_article(article_id, now - timedelta(hours=hours))
+        for article_id, hours in zip(ids, offsets_hours, strict=True)
     ]
     specs[1] = multi_page(specs[1], partial_all=True)
     specs[6] = multi_page(specs[6], partial_all=False)

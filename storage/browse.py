@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import sessionmaker
 
-from storage.clock import WIB
+from storage.clock import WIB, iso_timestamp
 from storage.dialects import site_date
 from storage.engine import get_engine
 from storage.export import ARTICLE_COLUMNS, article_record
@@ -162,7 +162,7 @@ def article_from_rows(rows: Sequence[Any], *, with_revisions: bool) -> dict[str,
         return None
     row = rows[0]
     record = article_record(row)
-    record["gone_at"] = row["gone_at"].isoformat() if row["gone_at"] else None
+    record["gone_at"] = iso_timestamp(row["gone_at"])
     record["stamp"] = _stamp(row)
     if with_revisions:
         record["revisions"] = [

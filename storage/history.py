@@ -44,14 +44,17 @@ class ArticleHistory:
         self.sessions = sessions or get_session_factory(url)
 
     def record(self, article_id: int) -> dict[str, Any] | None:
-        """The export record of an article, or None when the archive does not hold it."""
+        """The export record of an article plus ``gone_at`` (when the site stopped serving it,
+        None while live), or None when the archive does not hold it."""
         with self.sessions() as session:
             row = (
                 session.execute(select(*ARTICLE_COLUMNS).where(Article.article_id == article_id))
                 .mappings()
                 .first()
             )
-        return article_record(row) if row is not None else None
+        if row is None:
+            return None
+        return {**article_record(row), "gone_at": iso_timestamp(row["gone_at"])}
 
     def revisions(self, article_id: int) -> list[Revision]:
         """Every revision of an article, oldest first."""

@@ -8,12 +8,16 @@ import json
 import os
 import re
 import shlex
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
@@ -22,6 +26,7 @@ from cli.main import main
 from sample_site.harness import REPO_ROOT, postgres_schema_url
 from tests.conftest import BACKENDS
 from tests.databases import skip_without_postgres
+from tests.web_archive import free_port
 
 EXAMPLE_RE = re.compile(r"^\s*(viva-archive (?!demo)[^#|\n]*)", re.MULTILINE)
 """A command line of the README or of the demo's output (pipes and comments cut off)."""
@@ -113,7 +118,13 @@ def test_demo_records_the_edit_and_the_removal(
 def example_commands(demo: Demo) -> list[str]:
     readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
     commands = EXAMPLE_RE.findall(readme) + EXAMPLE_RE.findall(demo.stdout)
-    return [c.strip() for c in commands if c.split()[1] not in OPERATIONS]
+    return [c.strip() for c in commands if command_name(c) not in OPERATIONS]
+
+
+def command_name(line: str) -> str:
+    """The subcommand of a ``viva-archive`` line (after the global ``--database-url URL``)."""
+    words = shlex.split(line)[1:]
+    return words[2] if words[:1] == ["--database-url"] else words[0]
 
 
 def test_every_example_gives_output_on_the_demo_archive(
@@ -148,3 +159,109 @@ def test_show_prints_a_capture_url_the_warc_files_hold(
     assert code == 0 and found, out
     assert found[1].endswith("?page=all")
     assert found[1] in warc_target_uris(demo.cwd / "data" / "demo" / "warc")
+
+
+def test_demo_ids_rise_with_publication_time(
+    demo: Demo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As on the site: a newer article has a higher id, so "newest first" (the lists, search's
+    "then newest", the feeds) and "highest id first" (their keyset pages) agree."""
+    code, out = viva(demo, "viva-archive export --format jsonl", capsys, monkeypatch)
+    records = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and len(records) == 12
+    by_time = sorted(records, key=lambda record: record["published_at"])
+    assert [r["article_id"] for r in by_time] == sorted(r["article_id"] for r in records)
+    latest = [int(i) for i in re.findall(r"^  (\d+)  \d{4}-", demo.stdout, re.MULTILINE)]
+    assert latest == sorted(latest, reverse=True), "the demo's latest list, newest first"
+
+
+def test_show_says_when_the_removed_article_disappeared(
+    demo: Demo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out = viva(demo, f"viva-archive show {REMOVED}", capsys, monkeypatch)
+    assert code == 0 and re.search(r"^  gone_at: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d WIB$", out, re.M)
+    code, out = viva(demo, f"viva-archive show {REMOVED} --json", capsys, monkeypatch)
+    assert code == 0
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+07:00", json.loads(out)["gone_at"])
+    code, out = viva(demo, f"viva-archive show {EDITED}", capsys, monkeypatch)
+    assert code == 0 and "gone_at" not in out, "a live article has no gone_at line"
+    code, out = viva(demo, f"viva-archive show {EDITED} --json", capsys, monkeypatch)
+    assert code == 0 and json.loads(out)["gone_at"] is None
+
+
+def test_stats_counts_the_one_changed_article_in_the_singular(
+    demo: Demo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out = viva(demo, "viva-archive stats", capsys, monkeypatch)
+    assert code == 0 and "revisions: 13 (1 article changed)" in out, out
+
+
+def test_demo_leaves_no_lock_files_and_prints_the_serve_command(demo: Demo) -> None:
+    assert not list((demo.cwd / "data").rglob("*.lock"))
+    assert re.search(r"^  viva-archive --database-url \S+ serve ", demo.stdout, re.MULTILINE)
+
+
+def readme_web_example() -> str:
+    """The README's command that serves the demo archive (section "Reading the archive in a
+    browser")."""
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Reading the archive in a browser", 1)[1]
+    found = re.search(
+        r"^(viva-archive serve --database-url sqlite:///data/demo/\S+)", section, re.M
+    )
+    assert found, "the README serves the demo archive"
+    return found[1]
+
+
+@contextmanager
+def served(command: str, cwd: Path) -> Iterator[str]:
+    """``command`` (a ``viva-archive serve ...`` line) run from ``cwd`` on a free port, until
+    the block ends; yields its base URL."""
+    port = free_port()
+    argv = [sys.executable, "-m", "cli.main", *shlex.split(command)[1:], "--port", str(port)]
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    server = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            assert server.poll() is None, server.communicate()[0]
+            try:
+                httpx.get(f"{base_url}/api/ping", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        yield base_url
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.communicate(timeout=30)
+
+
+def test_readme_web_example_serves_the_demo_newest_first(demo: Demo) -> None:
+    """A new user's first hour: ``viva-archive demo``, then the README's serve line, literally."""
+    if not demo.url.startswith("sqlite"):
+        pytest.skip("the README's example serves the demo's default (SQLite) archive")
+    with served(readme_web_example(), demo.cwd) as base_url:
+        page = httpx.get(f"{base_url}/articles", timeout=30)
+        listed = httpx.get(f"{base_url}/api/articles", timeout=30).json()["articles"]
+    assert page.status_code == 200
+    ids = [int(i) for i in re.findall(r'<a class="title" href="/articles/(\d+)">', page.text)]
+    assert len(ids) == 12 and ids == sorted(ids, reverse=True)
+    times = [article["published_at"] for article in listed]
+    assert [a["article_id"] for a in listed] == ids
+    assert times == sorted(times, reverse=True), "newest first"
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+07:00", t) for t in times), times
+
+
+def test_serve_without_an_archive_says_how_to_serve_the_demo(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    done = subprocess.run(
+        [sys.executable, "-m", "cli.main", "serve", "--port", str(free_port())],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert "no archive at sqlite:///data/archive.sqlite3" in done.stderr
+    assert "--database-url sqlite:///data/demo/archive.sqlite3" in done.stderr

@@ -138,21 +138,29 @@ def test_an_unknown_redesign_is_refused() -> None:
         SampleSite([], today=NOW.date(), redesign="sideways")
 
 
-def test_the_sample_site_runs_on_its_own_with_a_redesign() -> None:
+def test_the_sample_site_command_serves_a_redesign() -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-    command = [sys.executable, "-m", "sample_site", "--redesign", "challenge"]
-    server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
+    command = [sys.executable, "-m", "cli.main", "sample-site", "--port", "0"]
+    server = subprocess.Popen(
+        [*command, "--redesign", "challenge"], env=env, stdout=subprocess.PIPE, text=True
+    )
     try:
         assert server.stdout is not None
-        base_url = server.stdout.readline().strip()
+        first = server.stdout.readline()
+        base_url = first.rsplit(" at ", 1)[1].strip().rstrip("/")
         assert base_url.startswith("http://127.0.0.1:")
         assert "bot challenge" in server.stdout.readline()
         running = SampleSite(sample_articles(NOW), today=NOW.date())
         running.base_url = base_url
-        path = urlsplit(next(iter(running.articles.values())).canonical).path
-        status, body = get(running, f"{path}?page=all")
+        listing = get(running, viva.LISTING_PATHS[0])
+        assert listing[0] == 200
+        path = next(
+            href.split("?")[0]
+            for href in re.findall(r'href="([^"]+)"', listing[1])
+            if viva.ARTICLE_PATH_RE.match(urlsplit(href).path)
+        )
+        status, body = get(running, f"{urlsplit(path).path}?page=all")
         assert status == 200 and "Just a moment..." in body
-        assert get(running, viva.LISTING_PATHS[0])[0] == 200
     finally:
         server.send_signal(signal.SIGINT)
         assert server.wait(timeout=30) == 0

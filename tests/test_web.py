@@ -127,7 +127,7 @@ def test_tags_and_authors_link_to_their_lists(
     web_archive: WebArchive,  # noqa: F811
 ) -> None:
     html = client.get(f"/articles/{HOSTILE_ID}").text
-    assert '<a class="chip" href="/articles?tag=Kalajengking">Kalajengking</a>' in html
+    assert '<a class="chip tag" href="/articles?tag=Kalajengking">Kalajengking</a>' in html
     author = web_archive.specs[HOSTILE_ID].authors[0]
     assert f'href="/articles?author={author.replace(" ", "+")}"' in html
 
@@ -206,7 +206,8 @@ def test_changes_and_runs_pages(client: TestClient, web_archive: WebArchive) -> 
     assert client.get("/changes?status=gone").text.count("<li class=") == 1
     html = client.get("/runs").text
     assert html.count('<rect class="bar"') == 4, "duration and new articles of two runs"
-    assert [m for m in re.findall(r"<td>(backfill|recheck)</td>", html)] == ["recheck", "backfill"]
+    modes = re.findall(r"<td data-label=\"mode\">(backfill|recheck)</td>", html)
+    assert modes == ["recheck", "backfill"]
 
 
 # -- API --------------------------------------------------------------------------------------

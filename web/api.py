@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, PlainSerializer, WithJsonSchema
 
-from storage.clock import WIB
+from storage.clock import WIB, iso_timestamp
 from storage.filters import ArticleFilters
 from storage.runs import run_record
 from storage.validation import MAX_ARTICLE_ID
@@ -28,6 +28,16 @@ from web.queries import search_page
 from web.render import query
 
 CHART_DAYS = 90
+
+Timestamp = Annotated[
+    datetime,
+    PlainSerializer(iso_timestamp, return_type=str, when_used="json"),
+    WithJsonSchema(
+        {"type": "string", "format": "date-time", "example": "2026-11-27T04:43:27+07:00"}
+    ),
+]
+"""A time as every JSON output of the archive gives it: ISO 8601 on the site's clock (WIB,
+``+07:00``), to the second (``storage.clock``'s one clock, as ``show --json`` and exports)."""
 
 
 class ErrorBody(BaseModel):
@@ -68,11 +78,11 @@ class ArticleSummary(BaseModel):
     title: str
     url: str
     subchannel: str | None
-    published_at: datetime | None
+    published_at: Timestamp | None
     authors: list[str]
     tags: list[str]
     status: str
-    gone_at: datetime | None
+    gone_at: Timestamp | None
     revision_count: int
     description: str | None
 
@@ -89,7 +99,7 @@ class ArticleList(BaseModel):
 
 class RevisionSummary(BaseModel):
     revision: int
-    captured_at: datetime
+    captured_at: Timestamp
     source: str
     content_hash: str
     title: str
@@ -107,8 +117,8 @@ class ArticleDetail(BaseModel):
     subchannel: str | None
     title: str
     description: str | None
-    published_at: datetime | None
-    modified_at: datetime | None
+    published_at: Timestamp | None
+    modified_at: Timestamp | None
     authors: list[str]
     editor: str | None
     tags: list[str]
@@ -118,13 +128,13 @@ class ArticleDetail(BaseModel):
     page_count: int
     word_count: int
     content_hash: str
-    fetched_at: datetime
+    fetched_at: Timestamp
     extraction_warnings: list[str]
-    first_seen_at: datetime
-    last_checked_at: datetime
+    first_seen_at: Timestamp
+    last_checked_at: Timestamp
     revision_count: int
     status: str
-    gone_at: datetime | None
+    gone_at: Timestamp | None
     revisions: list[RevisionSummary]
 
 
@@ -132,7 +142,7 @@ class RevisionContent(RevisionSummary):
     """A revision in full."""
 
     description: str | None
-    published_at: datetime | None
+    published_at: Timestamp | None
     authors: list[str]
     editor: str | None
     tags: list[str]
@@ -149,7 +159,7 @@ class SearchHitBody(BaseModel):
     title: str
     url: str
     subchannel: str | None
-    published_at: datetime | None
+    published_at: Timestamp | None
     status: str
     in_title: bool
     score: float
@@ -176,8 +186,8 @@ class RunBody(BaseModel):
     arguments: dict[str, Any]
     status: str
     finish_reason: str | None
-    started_at: datetime
-    finished_at: datetime | None
+    started_at: Timestamp
+    finished_at: Timestamp | None
     duration_seconds: float | None
     counters: dict[str, int]
     dropped_reasons: dict[str, int]
@@ -190,8 +200,8 @@ class RunList(BaseModel):
 class LastRun(BaseModel):
     id: int
     mode: str
-    started_at: datetime
-    finished_at: datetime | None
+    started_at: Timestamp
+    finished_at: Timestamp | None
 
 
 class WarningSummary(BaseModel):

@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException
 
 from storage.config import error_summary
 from storage.engine import READER_CONNECTIONS
-from web import api, ops, pages
+from web import api, docs, ops, pages
 from web.archive import open_archive
 from web.caching import app_version
 from web.metrics import metrics_registry
@@ -67,6 +67,7 @@ def create_app(database_url: str, *, token: str | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(ops.router)
     app.include_router(pages.router)
+    app.include_router(docs.router)
     app.mount("/static", StaticFiles(packages=[("web", "static")]), name="static")
     app.add_exception_handler(HTTPException, http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]

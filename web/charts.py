@@ -3,10 +3,15 @@ template draws ``<rect>`` elements whose look comes from the style sheet)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 WIDTH, HEIGHT = 720, 160
+AXIS_MARGIN = 44
+"""Room left of the plot area (SVG units) for the value axis' labels."""
+MAX_TICKS = 4
+"""At most this many values marked on the value axis (0 included)."""
 MAX_SLOT = 90
 """Widest slot of one bar: a handful of bars stay bars, not slabs."""
 LABELLED_BARS = 12
@@ -26,6 +31,32 @@ class Bar:
 
 
 @dataclass(frozen=True, slots=True)
+class Tick:
+    """A value marked on the value axis: its height in SVG units and its label."""
+
+    y: float
+    label: str
+
+
+def figure(value: float) -> str:
+    """A value for people, rounded to what a chart can show: ``0.8``, ``12``, ``1,234``."""
+    magnitude = abs(value)
+    if magnitude >= 10 or value == int(value):
+        return f"{round(value):,}"
+    if magnitude >= 0.1:
+        return f"{value:.1f}"
+    return f"{value:.2g}"
+
+
+def tick_step(peak: float) -> float:
+    """A round step (1, 2 or 5 times a power of ten) giving at most :data:`MAX_TICKS` ticks
+    from 0 up to ``peak``."""
+    rough = peak / (MAX_TICKS - 1)
+    power = 10 ** math.floor(math.log10(rough))
+    return next(m * power for m in (1, 2, 5, 10) if m * power >= rough)
+
+
+@dataclass(frozen=True, slots=True)
 class BarChart:
     """A chart of bars over a plot area of ``width`` × ``height`` (labels drawn below it)."""
 
@@ -35,6 +66,28 @@ class BarChart:
     peak: float
     width: int = WIDTH
     height: int = HEIGHT
+    margin: int = AXIS_MARGIN
+
+    @property
+    def peak_label(self) -> str:
+        """The largest value with its unit: ``0.8 s``."""
+        return self.with_unit(self.peak)
+
+    def with_unit(self, value: float) -> str:
+        """``value`` rounded, then its unit after a space (``0.8 s``; no unit: ``12``)."""
+        return f"{figure(value)} {self.unit}".rstrip()
+
+    @property
+    def ticks(self) -> list[Tick]:
+        """Round values from 0 to the peak, where the value axis marks them."""
+        if self.peak <= 0:
+            return []
+        step = tick_step(self.peak)
+        count = int(self.peak / step + 1e-9)
+        return [
+            Tick(round(self.height * (1 - n * step / self.peak), 2), self.with_unit(n * step))
+            for n in range(count + 1)
+        ]
 
     @property
     def labelled(self) -> list[Bar]:

@@ -4,6 +4,8 @@ by the templates' autoescape."""
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
@@ -178,6 +180,23 @@ def runs(
         request,
         "runs.html",
         runs=recent,
+        drops=drop_totals(recent),
+        unusual=[r for r in recent if (r.status, r.finish_reason or "finished") != FINISHED],
         durations=bar_chart("Run duration", durations, unit="s"),
         new_articles=bar_chart("New articles per run", new),
     )
+
+
+FINISHED = ("finished", "finished")
+"""A run's status and finish reason when nothing went wrong: not worth a line of its own."""
+
+
+def drop_totals(runs: Sequence[Any]) -> list[tuple[str, int, int]]:
+    """Each drop reason over ``runs``: its total and in how many runs, most dropped first."""
+    totals: Counter[str] = Counter()
+    runs_with: Counter[str] = Counter()
+    for run in runs:
+        for reason, count in (run.dropped_reasons or {}).items():
+            totals[reason] += count
+            runs_with[reason] += 1
+    return [(reason, total, runs_with[reason]) for reason, total in totals.most_common()]

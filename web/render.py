@@ -62,7 +62,8 @@ def chips(values: Sequence[str], kind: str) -> Markup:
 def chip(kind: str, value: str) -> str:
     """One name's link, made once: the same tags and authors recur on every list page (a
     third of a list page's rendering went into quoting and escaping them again)."""
-    return f'<a class="chip" href="/articles?{kind}={quote_plus(value)}">{escape(value)}</a>'
+    href = f"/articles?{kind}={quote_plus(value)}"
+    return f'<a class="chip {kind}" href="{href}">{escape(value)}</a>'
 
 
 def query(values: Mapping[str, Any], **overrides: Any) -> str:

@@ -11,11 +11,17 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
 from crawler.arguments import ArgumentError
+from crawler.quiet import quiet_startup
 from crawler.runner import SPIDER_NAME, run_crawl
 
 
 class Command(ScrapyCrawlCommand):
     """Runs ``viva_militer`` through :func:`crawler.runner.run_crawl`; other spiders as usual."""
+
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        assert self.settings is not None
+        quiet_startup(self.settings)  # before Scrapy creates the crawler process and logs
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if args != [SPIDER_NAME]:
