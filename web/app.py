@@ -16,7 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError, OperationalError
 from starlette.exceptions import HTTPException
 
 from storage.config import error_summary
@@ -73,6 +73,9 @@ def create_app(database_url: str, *, token: str | None = None) -> FastAPI:
     app.add_exception_handler(OperationalError, database_down)  # type: ignore[arg-type]
     # the async pages' driver errors, a pool that found no connection in time among them
     app.add_exception_handler(psycopg.OperationalError, database_down)  # type: ignore[arg-type]
+    # any other fault of the database (a damaged file, a missing table): the same kind of answer
+    app.add_exception_handler(DatabaseError, database_fault)  # type: ignore[arg-type]
+    app.add_exception_handler(psycopg.Error, database_fault)  # type: ignore[arg-type]
     app.add_middleware(SecurityMiddleware, token=token)
     return app
 
@@ -103,3 +106,10 @@ async def database_down(
 ) -> Response:
     log.error("Database unavailable: %s", error_summary(exc))
     return error_response(request, 503, "the archive database is unavailable; try again later")
+
+
+async def database_fault(request: Request, exc: DatabaseError | psycopg.Error) -> Response:
+    """A database that answers but fails (a damaged SQLite file, a renamed table): one log
+    line, no traceback, and the usual error answer with every security header."""
+    log.error("Database fault on %s: %s", request.url.path, error_summary(exc))
+    return error_response(request, 500, "the archive database failed; see the server log")
