@@ -7,7 +7,7 @@ paths, an HTML page elsewhere), an unreachable database a 503."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 
 import psycopg
@@ -50,9 +50,16 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await pages.close()
 
 
-def create_app(database_url: str, *, token: str | None = None) -> FastAPI:
+def create_app(
+    database_url: str,
+    *,
+    token: str | None = None,
+    allowed_hosts: Iterable[str] | None = None,
+    base_url: str | None = None,
+) -> FastAPI:
     """The application over the archive at ``database_url``; raises
-    :class:`web.archive.ArchiveNotReady` when it cannot be served as it is."""
+    :class:`web.archive.ArchiveNotReady` when it cannot be served as it is. ``allowed_hosts``
+    (None: any) and ``base_url`` are those of :class:`web.security.SecurityMiddleware`."""
     app = FastAPI(
         title="VIVA Militer archive",
         version=app_version(),
@@ -76,7 +83,9 @@ def create_app(database_url: str, *, token: str | None = None) -> FastAPI:
     # any other fault of the database (a damaged file, a missing table): the same kind of answer
     app.add_exception_handler(DatabaseError, database_fault)  # type: ignore[arg-type]
     app.add_exception_handler(psycopg.Error, database_fault)  # type: ignore[arg-type]
-    app.add_middleware(SecurityMiddleware, token=token)
+    app.add_middleware(
+        SecurityMiddleware, token=token, allowed_hosts=allowed_hosts, base_url=base_url
+    )
     return app
 
 
