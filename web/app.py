@@ -23,7 +23,7 @@ from storage.config import error_summary
 from storage.engine import READER_CONNECTIONS
 from web import api, ops, pages
 from web.archive import open_archive
-from web.caching import app_version
+from web.caching import ListValidators, app_version
 from web.metrics import metrics_registry
 from web.security import SecurityMiddleware, wants_json
 
@@ -83,6 +83,7 @@ def create_app(
     # any other fault of the database (a damaged file, a missing table): the same kind of answer
     app.add_exception_handler(DatabaseError, database_fault)  # type: ignore[arg-type]
     app.add_exception_handler(psycopg.Error, database_fault)  # type: ignore[arg-type]
+    app.add_middleware(ListValidators)
     app.add_middleware(
         SecurityMiddleware, token=token, allowed_hosts=allowed_hosts, base_url=base_url
     )

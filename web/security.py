@@ -107,6 +107,8 @@ class SecurityMiddleware:
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
+                if self.token:  # what a token guards is no shared cache's business
+                    headers = [private(name, value) for name, value in headers]
                 headers.extend(SECURITY_HEADERS)
                 if set_cookie:
                     attributes = "; Secure" if secure else ""
@@ -174,3 +176,10 @@ class SecurityMiddleware:
 def same(presented: str, expected: str) -> bool:
     """Constant-time comparison of what was presented with what is expected."""
     return hmac.compare_digest(presented.encode(), expected.encode())
+
+
+def private(name: bytes, value: bytes) -> tuple[bytes, bytes]:
+    """A ``Cache-Control: public`` header turned ``private``; any other header as it is."""
+    if name == b"cache-control":
+        return name, value.replace(b"public", b"private")
+    return name, value

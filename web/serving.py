@@ -218,6 +218,8 @@ def serve(options: ServeOptions) -> int:
             Multiprocess(config, sockets=[sock]).run()
         else:
             uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:  # Ctrl-C (uvicorn re-raises the signal once shut down)
+        pass
     except SystemExit as exc:  # uvicorn's way to report a failed start
         return STARTUP_FAILURE if exc.code == STARTUP_FAILURE else int(exc.code or 0)
     finally:
