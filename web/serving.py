@@ -101,15 +101,20 @@ class ServingLoop(asyncio.SelectorEventLoop):
 
 class QuietAcceptErrors:
     """Loop exception handler: asyncio logs a failed ``accept()`` once per pending connection
-    (up to the backlog, every retry) with a traceback; this logs one line per
-    :data:`QUIET_INTERVAL`, with how many it left out. Anything else goes to the default."""
+    (up to the backlog, every retry) with a traceback, and schedules one retry for each, which
+    fail with another traceback if the server has stopped meanwhile. This logs one line per
+    :data:`QUIET_INTERVAL`, with how many it left out, and drops the retries' failures.
+    Anything else goes to the default handler."""
 
     def __init__(self) -> None:
         self.last = -math.inf
         self.left_out = 0
 
     def __call__(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
-        if context.get("message") != ACCEPT_EXHAUSTED:
+        message = str(context.get("message", ""))
+        if "._start_serving(" in message:
+            return  # a retry of accept() due after the socket was closed (shutting down)
+        if message != ACCEPT_EXHAUSTED:
             loop.default_exception_handler(context)
             return
         now = time.monotonic()
