@@ -92,7 +92,9 @@ def own_socket(shared: socket.socket) -> socket.socket:
 class ServingLoop(asyncio.SelectorEventLoop):
     """asyncio's loop, listening on a socket of its own where the given one is shared."""
 
-    async def create_server(self, *args: Any, sock: socket.socket | None = None, **kwargs: Any):  # type: ignore[no-untyped-def, override]
+    async def create_server(  # type: ignore[override]
+        self, *args: Any, sock: socket.socket | None = None, **kwargs: Any
+    ) -> asyncio.Server:
         if sock is not None and shares_port(sock):
             inherited, sock = sock, own_socket(sock)
             inherited.close()
