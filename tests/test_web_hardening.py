@@ -202,3 +202,17 @@ def test_api_next_link_names_the_base_url(web_archive: WebArchive) -> None:  # n
     client = TestClient(app, base_url="http://localhost:8000")
     following = client.get("/api/articles?limit=2").json()["next"]
     assert following.startswith("https://arsip.example/api/articles?")
+
+
+def test_even_an_unexpected_failure_keeps_the_security_headers(archive_url: str) -> None:
+    app = create_app(archive_url)
+
+    def broken() -> None:
+        raise RuntimeError("a bug")
+
+    app.add_api_route("/api/broken", broken)
+    client = TestClient(app, raise_server_exceptions=False)
+    answer = client.get("/api/broken")
+    assert answer.status_code == 500
+    assert answer.json() == {"error": "internal error; see the server log"}
+    assert all(name in answer.headers for name in SECURITY)

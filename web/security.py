@@ -103,9 +103,12 @@ class SecurityMiddleware:
         if head:
             scope = {**scope, "method": "GET"}
         secure = scope.get("scheme") == "https"
+        started = False
 
         async def with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = list(message.get("headers", []))
                 if self.token:  # what a token guards is no shared cache's business
                     headers = [private(name, value) for name, value in headers]
@@ -119,7 +122,12 @@ class SecurityMiddleware:
                 message = {**message, "body": b""}  # the length stays the GET's
             await send(message)
 
-        await self.app(scope, receive, with_headers)
+        try:
+            await self.app(scope, receive, with_headers)
+        except Exception:  # a bug: logged with its traceback by the server, answered as usual
+            if not started:
+                await self.refuse(scope, send, 500, "internal error; see the server log")
+            raise
 
     def host_allowed(self, scope: Scope) -> bool:
         """Whether the request's ``Host`` is one this server answers to (no header: HTTP/1.0,
