@@ -13,6 +13,7 @@ from typing import NoReturn
 
 from cli.errors import CliError
 from storage.clock import FIRST_DAY, LAST_DAY, WIB, day_start
+from storage.config import mask_secrets
 from storage.validation import MAX_ARTICLE_ID
 
 __all__ = ["MAX_ARTICLE_ID", "SITE_ZONE", "article_id", "day", "day_window", "positive"]
@@ -25,10 +26,11 @@ _DIGITS = re.compile(r"[0-9]+")
 
 
 class OneLineParser(argparse.ArgumentParser):
-    """An ``ArgumentParser`` whose errors are one line (exit 2), pointing at ``--help``."""
+    """An ``ArgumentParser`` whose errors are one line (exit 2), pointing at ``--help``; a
+    password or token the line would quote (a misplaced ``--database-url``) is masked."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        self.exit(2, f"{self.prog}: error: {mask_secrets(message)} (see {self.prog} --help)\n")
 
 
 def day(value: str) -> date:

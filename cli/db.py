@@ -8,13 +8,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from alembic.util import CommandError
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from cli.archive import open_archive
 from cli.arguments import positive
 from cli.errors import CliError
 from storage import migrate
-from storage.config import ConfigError, database_problem, mask_url, resolve_database_url
+from storage.config import (
+    ConfigError,
+    database_problem,
+    in_memory,
+    mask_url,
+    resolve_database_url,
+)
 from storage.copy import BATCH_SIZE, CopyError, TableCopy, copy_archive, is_empty
 from storage.engine import get_engine
 from storage.search import refresh_search_index
@@ -92,6 +99,9 @@ def run_copy(args: argparse.Namespace) -> int:
         raise CliError(f"--to: {exc}", exit_code=2) from None
     if target == source:
         raise CliError("--to names the archive being copied", exit_code=2)
+    if in_memory(make_url(target)):
+        raise CliError("--to names an in-memory SQLite database, gone when the copy ends: "
+                       "name a file (sqlite:///path/archive.sqlite3)", exit_code=2)  # fmt: skip
     try:
         get_engine(target)
     except ArgumentError:  # an unknown dialect or driver

@@ -36,7 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="viva-archive",
         description="Archive of VIVA Militer (www.viva.co.id/militer): crawl, schedule, explore.",
         epilog="Exit codes: 0 ok, 1 failure (database unreachable, crawl failed), "
-        "2 bad arguments, 3 a crawl of that mode is already running.",
+        "2 bad arguments, 3 a crawl of that mode is already running, 4 serve cannot listen "
+        "(address in use).",
     )
     parser.add_argument(
         "--database-url",

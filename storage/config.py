@@ -32,9 +32,22 @@ def resolve_database_url(setting: str | None = None) -> str:
     the SQLite default. The SQLite file's folder is created so a fresh machine just works."""
     url = setting or os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}"
     parsed = checked_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    if parsed.get_backend_name() == "sqlite" and not in_memory(parsed):
+        Path(str(parsed.database)).expanduser().parent.mkdir(parents=True, exist_ok=True)
     return url
+
+
+def in_memory(url: URL) -> bool:
+    """Whether ``url`` is a SQLite database that lives in memory only (``sqlite://``,
+    ``sqlite:///``, ``:memory:``, ``mode=memory``): gone when its connection closes."""
+    if url.get_backend_name() != "sqlite":
+        return False
+    database = url.database or ""
+    return (
+        database in ("", ":memory:")
+        or "mode=memory" in database
+        or (url.query.get("mode") == "memory")
+    )
 
 
 def mask_secrets(text: str) -> str:

@@ -114,22 +114,25 @@ class Served:
     """A running ``viva-archive serve`` child: its base URL, then its exit code and output."""
 
     base_url: str
+    pid: int = 0
     returncode: int | None = None
     output: str = ""
 
 
 @contextmanager
-def serving(database_url: str, *, env: dict[str, str] | None = None) -> Iterator[Served]:
-    """``viva-archive serve`` on a free loopback port, up when entered, stopped (SIGINT, as
-    Ctrl-C) when left."""
+def serving(
+    database_url: str, *options: str, env: dict[str, str] | None = None
+) -> Iterator[Served]:
+    """``viva-archive serve`` (with ``options``) on a free loopback port, up when entered,
+    stopped (SIGINT, as Ctrl-C) when left."""
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "cli.main", "serve", "--port", str(port),
-         "--database-url", database_url],
+         "--database-url", database_url, *options],
         cwd=REPO_ROOT, env={**os.environ, **(env or {})},
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
-    served = Served(f"http://127.0.0.1:{port}")
+    served = Served(f"http://127.0.0.1:{port}", pid=server.pid)
     try:
         for _ in range(200):
             if server.poll() is not None:

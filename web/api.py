@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
 from pydantic import BaseModel, PlainSerializer, WithJsonSchema
 
 from storage.clock import WIB, iso_timestamp
@@ -14,6 +14,7 @@ from storage.filters import ArticleFilters
 from storage.runs import run_record
 from storage.validation import MAX_ARTICLE_ID
 from web.archive import Archive, archive
+from web.caching import IMMUTABLE, immutable, not_modified, revision_tag, still_fresh
 from web.params import (
     DEFAULT_PAGE_SIZE,
     BadInput,
@@ -63,6 +64,7 @@ router = APIRouter(prefix="/api", tags=["archive"], responses=ERRORS)
 ArticleId = Annotated[int, Path(ge=1, le=MAX_ARTICLE_ID)]
 Filters = Annotated[ArticleFilters, Depends(article_filters)]
 Reader = Annotated[Archive, Depends(archive)]
+RevisionNo = Annotated[int, Path(ge=1, le=999_999_999, description="1 is the first capture")]
 
 
 class Image(BaseModel):
@@ -279,6 +281,29 @@ def get_revisions(reader: Reader, article_id: ArticleId) -> dict[str, Any]:
     if not revisions:
         raise HTTPException(404, f"article {article_id} is not in the archive")
     return {"article_id": article_id, "revisions": [vars(r) for r in revisions]}
+
+
+@router.get(
+    "/articles/{article_id}/revisions/{revision}",
+    response_model=RevisionContent,
+    summary="One revision in full (immutable: cached for good, with its ETag)",
+    responses={304: {"description": "Not modified (If-None-Match named its ETag)"}},
+)
+def get_revision(
+    request: Request,
+    response: Response,
+    reader: Reader,
+    article_id: ArticleId,
+    revision: RevisionNo,
+) -> Any:
+    tag = revision_tag(article_id, revision)
+    if still_fresh(request, tag):
+        return not_modified(tag, IMMUTABLE)
+    found = reader.browser.revisions(article_id, (revision,))
+    if not found:
+        raise HTTPException(404, f"article {article_id} has no revision {revision}")
+    immutable(response, tag)
+    return vars(found[0])
 
 
 @router.get("/search", response_model=SearchResults, summary="Full-text search")

@@ -7,7 +7,7 @@ paths, an HTML page elsewhere), an unreachable database a 503."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 
 import psycopg
@@ -16,14 +16,14 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError, OperationalError
 from starlette.exceptions import HTTPException
 
 from storage.config import error_summary
 from storage.engine import READER_CONNECTIONS
 from web import api, docs, ops, pages
 from web.archive import open_archive
-from web.caching import app_version
+from web.caching import ListValidators, app_version
 from web.metrics import metrics_registry
 from web.security import SecurityMiddleware, wants_json
 
@@ -50,9 +50,16 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await pages.close()
 
 
-def create_app(database_url: str, *, token: str | None = None) -> FastAPI:
+def create_app(
+    database_url: str,
+    *,
+    token: str | None = None,
+    allowed_hosts: Iterable[str] | None = None,
+    base_url: str | None = None,
+) -> FastAPI:
     """The application over the archive at ``database_url``; raises
-    :class:`web.archive.ArchiveNotReady` when it cannot be served as it is."""
+    :class:`web.archive.ArchiveNotReady` when it cannot be served as it is. ``allowed_hosts``
+    (None: any) and ``base_url`` are those of :class:`web.security.SecurityMiddleware`."""
     app = FastAPI(
         title="VIVA Militer archive",
         version=app_version(),
@@ -74,7 +81,13 @@ def create_app(database_url: str, *, token: str | None = None) -> FastAPI:
     app.add_exception_handler(OperationalError, database_down)  # type: ignore[arg-type]
     # the async pages' driver errors, a pool that found no connection in time among them
     app.add_exception_handler(psycopg.OperationalError, database_down)  # type: ignore[arg-type]
-    app.add_middleware(SecurityMiddleware, token=token)
+    # any other fault of the database (a damaged file, a missing table): the same kind of answer
+    app.add_exception_handler(DatabaseError, database_fault)  # type: ignore[arg-type]
+    app.add_exception_handler(psycopg.Error, database_fault)  # type: ignore[arg-type]
+    app.add_middleware(ListValidators)
+    app.add_middleware(
+        SecurityMiddleware, token=token, allowed_hosts=allowed_hosts, base_url=base_url
+    )
     return app
 
 
@@ -104,3 +117,10 @@ async def database_down(
 ) -> Response:
     log.error("Database unavailable: %s", error_summary(exc))
     return error_response(request, 503, "the archive database is unavailable; try again later")
+
+
+async def database_fault(request: Request, exc: DatabaseError | psycopg.Error) -> Response:
+    """A database that answers but fails (a damaged SQLite file, a renamed table): one log
+    line, no traceback, and the usual error answer with every security header."""
+    log.error("Database fault on %s: %s", request.url.path, error_summary(exc))
+    return error_response(request, 500, "the archive database failed; see the server log")

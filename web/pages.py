@@ -13,7 +13,15 @@ from fastapi.responses import HTMLResponse, Response
 
 from storage.filters import ArticleFilters
 from web.api import ArticleId, Filters, Reader, daily_counts
-from web.caching import REVALIDATE, entity_tag, still_fresh
+from web.caching import (
+    IMMUTABLE,
+    REVALIDATE,
+    entity_tag,
+    immutable,
+    not_modified,
+    revision_tag,
+    still_fresh,
+)
 from web.charts import bar_chart
 from web.diff import revision_text, side_by_side
 from web.health import current_warnings
@@ -135,19 +143,23 @@ def revision_diff(
     reader: Reader,
     article_id: ArticleId,
     span: Annotated[str, Path(max_length=24, description="A..B")],
-) -> HTMLResponse:
+) -> Response:
+    """Two revisions side by side: immutable (their ETag is known before any query)."""
     match = _SPAN_RE.fullmatch(span)
     if match is None:
         raise BadInput(f"{span!r} names no two revisions (expected A..B, e.g. 1..2)")
     a, b = int(match[1]), int(match[2])
+    tag = revision_tag(article_id, a, b)
+    if still_fresh(request, tag):
+        return not_modified(tag, IMMUTABLE)
     found = {r.revision: r for r in reader.browser.revisions(article_id, (a, b))}
     missing = [n for n in (a, b) if n not in found]
     if missing:
         raise HTTPException(404, f"article {article_id} has no revision {missing[0]}")
     old, new = found[a], found[b]
     diff = side_by_side(revision_text(old.title, old.body), revision_text(new.title, new.body))
-    record = reader.browser.article(article_id)
-    return render(request, "diff.html", article=record, old=old, new=new, diff=diff)
+    page = render(request, "diff.html", article_id=article_id, old=old, new=new, diff=diff)
+    return immutable(page, tag)
 
 
 @router.get("/changes")
