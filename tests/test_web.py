@@ -451,6 +451,7 @@ def test_token_guards_everything_but_static(web_archive: WebArchive) -> None:  #
         assert client.get(path).status_code == 401, path
     assert client.get("/api/articles").json() == {"error": "access token required"}
     assert client.get("/static/style.css").status_code == 200
+    assert client.get("/favicon.ico").status_code == 200, "browsers ask for it without a token"
     bearer = {"Authorization": "Bearer s3cret"}
     assert client.get("/api/articles", headers=bearer).status_code == 200
     assert client.get("/", headers={"Authorization": "Bearer wrong"}).status_code == 401

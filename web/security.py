@@ -31,8 +31,8 @@ TOKEN_COOKIE = "viva_archive_token"
 MAX_PATH_BYTES = 512
 MAX_QUERY_BYTES = 2048
 """Longer request lines are refused (414) before any work is done."""
-OPEN_PATHS = ("/static/",)
-"""What needs no token: the style sheet carries nothing of the archive."""
+OPEN_PATHS = ("/static/", "/favicon.ico")
+"""What needs no token: the style sheet and the icon carry nothing of the archive."""
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 """The ``Host`` names a reader on loopback answers to unless told of others: a page on some
 other name that resolves to 127.0.0.1 (DNS rebinding) gets a 400, not the archive."""
