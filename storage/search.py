@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from storage.clock import WIB
 from storage.engine import get_engine, get_session_factory
 from storage.filters import STATUSES, ArticleFilters
-from storage.snippets import make_snippet
+from storage.snippets import SCAN_CHARS, make_snippet
 from storage.types import UTCDateTime
 from storage.word_forms import QueryWord, parse_query
 
@@ -202,10 +202,10 @@ _PG_SCORES = text(
 ).bindparams(bindparam("ids", expanding=True))
 _DETAILS = (
     text(
-        "SELECT article_id, title, url, subchannel, published_at, status, body FROM articles "
-        "WHERE article_id IN :ids"
+        "SELECT article_id, title, url, subchannel, published_at, status, "
+        "substr(body, 1, :scan) AS body FROM articles WHERE article_id IN :ids"
     )
-    .bindparams(bindparam("ids", expanding=True))
+    .bindparams(bindparam("ids", expanding=True), scan=SCAN_CHARS + 1)
     .columns(published_at=UTCDateTime())
 )
 
