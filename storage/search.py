@@ -11,7 +11,9 @@ database stop after the page instead of ranking every match (a common word match
 article): FTS5 yields matches in id order; PostgreSQL first tries the newest articles (a walk
 down the id index with a fixed budget: a common word is found there at once) and otherwise asks
 the GIN index (then the matches are few). ``score`` (``ts_rank`` of the stored vector / FTS5
-``bm25``) and the snippet are computed for the returned rows only."""
+``bm25``) and the snippet are computed for the returned rows only, the snippet from the first
+:data:`storage.snippets.SCAN_CHARS` characters of the body (all the database sends). A search may
+be given a deadline: the database stops it there (:mod:`storage.deadlines`)."""
 
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
 from storage.clock import WIB
+from storage.deadlines import statements_until
 from storage.engine import get_engine, get_session_factory
 from storage.filters import STATUSES, ArticleFilters
 from storage.snippets import SCAN_CHARS, make_snippet
@@ -232,16 +235,19 @@ class ArchiveSearch:
         limit: int = 20,
         offset: int = 0,
         filters: SearchFilters | None = None,
+        deadline: float | None = None,
     ) -> list[SearchHit]:
         """Hits ``offset`` to ``offset + limit`` (title matches first, then newest first).
 
-        ``ValueError`` (one line) for a query without a word, or a limit/offset out of range."""
+        ``ValueError`` (one line) for a query without a word, or a limit/offset out of range;
+        :class:`storage.deadlines.DeadlinePassed` when the database is still at work at
+        ``deadline`` (a :func:`time.monotonic` instant; ``None``: no limit)."""
         words = parse_query(query)
         if limit < 1 or offset < 0 or offset + limit > MAX_WINDOW:
             raise ValueError(
                 f"limit must be ≥ 1 and offset ≥ 0, with offset + limit ≤ {MAX_WINDOW:,}"
             )
-        with self.sessions() as session:
+        with self.sessions() as session, statements_until(session, deadline):
             try:
                 where, params = _filter_sql(session, filters)
             except NoSuchName:
@@ -315,11 +321,18 @@ class ArchiveSearch:
         )
         return [(article_id, in_title, scores[article_id]) for article_id, in_title in page]
 
-    def count(self, query: str, *, filters: SearchFilters | None = None, cap: int = 10_000) -> int:
+    def count(
+        self,
+        query: str,
+        *,
+        filters: SearchFilters | None = None,
+        cap: int = 10_000,
+        deadline: float | None = None,
+    ) -> int:
         """How many articles match, counted up to ``cap`` (reading at most ``cap`` index hits),
-        for "N results" and paging."""
+        for "N results" and paging; ``deadline`` as for :meth:`search`."""
         words = parse_query(query)
-        with self.sessions() as session:
+        with self.sessions() as session, statements_until(session, deadline):
             try:
                 where, params = _filter_sql(session, filters)
             except NoSuchName:
