@@ -1,0 +1,122 @@
+"""Bounded work per search (issue 19): a snippet reads a bounded prefix of a body whatever its
+length, a body's length has one bound at the store gate, a search has a deadline the database
+enforces, and searches run apart from the other routes."""
+
+from __future__ import annotations
+
+import time
+import tracemalloc
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from storage.deadlines import DeadlinePassed, statements_until
+from storage.engine import get_engine, get_session_factory
+from storage.search import ArchiveSearch
+from storage.snippets import SCAN_CHARS, SNIPPET_WORDS, make_snippet
+from storage.validation import MAX_BODY_CHARS, InvalidItem
+from storage.word_forms import parse_query
+from storage.writes import ArchiveWriter
+from tests.factories import make_item
+from web.app import create_app
+
+HUGE_BODY = "kata " * 1_600_000
+"""The issue's 8 MB body."""
+MEMORY_BOUND = 2_000_000
+"""Bytes a search of one hit may allocate (the 8 MB body alone is four times that)."""
+ENDLESS = {
+    "sqlite": "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) "
+    "SELECT count(*) FROM c",
+    "postgresql": "SELECT pg_sleep(30)",
+}
+
+
+def peak_allocated(work: object) -> int:
+    """Bytes of Python memory ``work()`` held at its peak."""
+    tracemalloc.start()
+    try:
+        work()  # type: ignore[operator]
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_snippet_of_an_8_mb_body_reads_only_its_start() -> None:
+    words = parse_query("kata")
+    snippet = make_snippet(HUGE_BODY, words)
+    assert snippet.text.endswith(" …") and len(snippet.text.split()) == SNIPPET_WORDS + 1
+    assert len(snippet.highlights) == SNIPPET_WORDS
+    assert peak_allocated(lambda: make_snippet(HUGE_BODY, words)) < 4 * SCAN_CHARS * 10
+
+
+def test_a_match_past_the_scanned_start_shows_the_start() -> None:
+    body = "awal " * (SCAN_CHARS // 5) + "rudal"
+    snippet = make_snippet(body, parse_query("rudal"))
+    assert snippet.highlights == () and snippet.text.startswith("awal awal")
+    assert snippet.text.endswith(" …"), "the body goes on past the snippet"
+
+
+def test_the_snippet_stops_at_the_first_window_holding_every_word() -> None:
+    words = [f"kata{n}" for n in range(100)]
+    words[3], words[60], words[61] = "Rudal", "Rudal", "Kapal"
+    snippet = make_snippet(" ".join(words), parse_query("rudal kapal"))
+    assert snippet.text.startswith("… kata38 ") and snippet.text.endswith(" Kapal …")
+    assert [snippet.text[a:b] for a, b in snippet.highlights] == ["Rudal", "Kapal"]
+
+
+def test_one_body_bound_at_the_store_gate(archive_url: str) -> None:
+    writer = ArchiveWriter(archive_url)
+    writer.store_articles([make_item(1, body="VIVA – Isi lama.")])
+    with pytest.raises(InvalidItem, match=f"invalid body: .* more than {MAX_BODY_CHARS}"):
+        writer.store_articles([make_item(1, body=HUGE_BODY)])
+    (hit,) = ArchiveSearch(archive_url).search("lama")
+    assert hit.snippet == "VIVA – Isi lama.", "what the archive held is kept"
+
+
+def test_searching_an_8_mb_body_allocates_a_bounded_amount(archive_url: str) -> None:
+    ArchiveWriter(archive_url).store_articles([make_item(1, body="VIVA – kata pendek.")])
+    with get_engine(archive_url).begin() as connection:  # as an archive kept from before the bound
+        connection.execute(text("UPDATE articles SET body = :body"), {"body": HUGE_BODY})
+    search = ArchiveSearch(archive_url)
+    search.search("kata")  # statements compiled and cached first
+    hits: list[object] = []
+    peak = peak_allocated(lambda: hits.extend(search.search("kata")))
+    (hit,) = hits
+    assert hit.snippet.endswith(" …") and len(hit.highlights) == SNIPPET_WORDS  # type: ignore[attr-defined]
+    assert peak < MEMORY_BOUND, f"{peak:,} bytes for one hit"
+
+
+def test_the_database_stops_a_statement_at_the_deadline(archive_url: str) -> None:
+    sessions = get_session_factory(archive_url)
+    endless = text(ENDLESS[get_engine(archive_url).dialect.name])
+    with sessions() as session, pytest.raises(DeadlinePassed):  # noqa: SIM117
+        with statements_until(session, time.monotonic() + 0.3):
+            session.execute(endless)
+    with pytest.raises(DeadlinePassed):
+        with sessions() as session, statements_until(session, time.monotonic() - 1):
+            session.execute(text("SELECT 1"))
+    with sessions() as session:  # the connection is back in the pool without any limit
+        assert session.execute(text("SELECT 1")).scalar_one() == 1
+
+
+@pytest.fixture
+def client(archive_url: str) -> Iterator[TestClient]:
+    ArchiveWriter(archive_url).store_articles(
+        [make_item(k, body=f"VIVA – Pasukan {k} siaga.") for k in range(1, 4)]
+    )
+    with TestClient(create_app(archive_url)) as test_client:
+        yield test_client
+
+
+def test_a_search_past_its_deadline_answers_503(client: TestClient) -> None:
+    assert client.get("/api/search?q=pasukan").json()["total"] == 3
+    client.app.state.archive.searches.seconds = 1e-9  # type: ignore[attr-defined]
+    answer = client.get("/api/search?q=pasukan")
+    assert answer.status_code == 503 and answer.headers["retry-after"] == "5"
+    assert answer.json()["error"].startswith("the search took longer than 1e-09 s")
+    page = client.get("/search?q=pasukan")
+    assert page.status_code == 503 and "the search took longer" in page.text
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/articles/1").status_code == 200
