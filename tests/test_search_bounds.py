@@ -4,11 +4,16 @@ enforces, and searches run apart from the other routes."""
 
 from __future__ import annotations
 
+import random
+import threading
 import time
 import tracemalloc
 from collections.abc import Iterator
+from contextlib import contextmanager
 
+import httpx
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
@@ -20,6 +25,7 @@ from storage.validation import MAX_BODY_CHARS, InvalidItem
 from storage.word_forms import parse_query
 from storage.writes import ArchiveWriter
 from tests.factories import make_item
+from tests.web_archive import free_port
 from web.app import create_app
 
 HUGE_BODY = "kata " * 1_600_000
@@ -91,12 +97,13 @@ def test_searching_an_8_mb_body_allocates_a_bounded_amount(archive_url: str) -> 
 def test_the_database_stops_a_statement_at_the_deadline(archive_url: str) -> None:
     sessions = get_session_factory(archive_url)
     endless = text(ENDLESS[get_engine(archive_url).dialect.name])
-    with sessions() as session, pytest.raises(DeadlinePassed):  # noqa: SIM117
-        with statements_until(session, time.monotonic() + 0.3):
-            session.execute(endless)
-    with pytest.raises(DeadlinePassed):
-        with sessions() as session, statements_until(session, time.monotonic() - 1):
-            session.execute(text("SELECT 1"))
+    for deadline, statement in ((0.3, endless), (-1.0, text("SELECT 1"))):
+        with (
+            pytest.raises(DeadlinePassed),
+            sessions() as session,
+            statements_until(session, time.monotonic() + deadline),
+        ):
+            session.execute(statement)
     with sessions() as session:  # the connection is back in the pool without any limit
         assert session.execute(text("SELECT 1")).scalar_one() == 1
 
@@ -120,3 +127,75 @@ def test_a_search_past_its_deadline_answers_503(client: TestClient) -> None:
     assert page.status_code == 503 and "the search took longer" in page.text
     assert client.get("/healthz").status_code == 200
     assert client.get("/articles/1").status_code == 200
+
+
+HEAVY_WORDS = ("pasukan", "tentara", "prajurit", "kapal", "perang", "armada", "pesawat",
+               "tempur", "rudal", "senjata", "wilayah", "laut", "udara", "darat")  # fmt: skip
+"""14 words every article of the heavy archive holds: a search for all of them, deep in its
+pages, reads every article's entries for each word."""
+HEAVY_ARTICLES, HEAVY_SEARCHES = 3000, 50
+
+
+@contextmanager
+def real_server(url: str) -> Iterator[str]:
+    """The web reader over ``url`` in a real uvicorn server on a free loopback port."""
+    config = uvicorn.Config(create_app(url), host="127.0.0.1", port=free_port(), log_level="error")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{config.port}"
+    while not server.started:
+        assert thread.is_alive(), "the server did not start"
+        time.sleep(0.05)
+    try:
+        yield base
+    finally:
+        server.should_exit = True
+        thread.join(30)
+
+
+@pytest.mark.slow
+def test_heavy_searches_never_hold_up_health_and_article_pages(archive_url: str) -> None:
+    rng = random.Random(1)
+    writer = ArchiveWriter(archive_url)
+    for start in range(0, HEAVY_ARTICLES, 500):
+        writer.store_articles(
+            [
+                make_item(
+                    1000 + k, title=f"Berita {k}", body=" ".join(rng.choices(HEAVY_WORDS, k=150))
+                )
+                for k in range(start, start + 500)
+            ]
+        )
+    heavy = f"/api/search?q={'+'.join(HEAVY_WORDS)}&offset={HEAVY_ARTICLES - 20}"
+    answered: list[httpx.Response] = []
+    ready = threading.Barrier(HEAVY_SEARCHES + 1)
+    with real_server(archive_url) as base:
+
+        def search() -> None:
+            with httpx.Client(base_url=base, timeout=120) as client:
+                ready.wait()
+                answered.append(client.get(heavy))
+
+        searches = [threading.Thread(target=search) for _ in range(HEAVY_SEARCHES)]
+        for thread in searches:
+            thread.start()
+        ready.wait()
+        time.sleep(0.5)  # every search sent (a search takes far longer than this on 2 cores)
+        with httpx.Client(base_url=base, timeout=120) as client:
+            health = client.get("/healthz")
+            done_by_health = len(answered)
+            article = client.get("/articles/1500")
+            done_by_article = len(answered)
+        for thread in searches:
+            thread.join(120)
+    assert (health.status_code, article.status_code) == (200, 200)
+    assert max(done_by_health, done_by_article) < HEAVY_SEARCHES // 2, (
+        f"/healthz answered after {done_by_health} of {HEAVY_SEARCHES} searches, the article "
+        f"page after {done_by_article}: they waited behind the searches"
+    )
+    assert len(answered) == HEAVY_SEARCHES
+    for response in answered:
+        assert response.status_code in (200, 503), response.text
+        if response.status_code == 503:
+            assert response.json()["error"].startswith("the search took longer than")
