@@ -4,6 +4,7 @@ enforces, and searches run apart from the other routes."""
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 import time
@@ -17,6 +18,7 @@ import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from crawler.importer import ArchiveImport
 from storage.deadlines import DeadlinePassed, statements_until
 from storage.engine import get_engine, get_session_factory
 from storage.search import ArchiveSearch
@@ -79,6 +81,20 @@ def test_one_body_bound_at_the_store_gate(archive_url: str) -> None:
         writer.store_articles([make_item(1, body=HUGE_BODY)])
     (hit,) = ArchiveSearch(archive_url).search("lama")
     assert hit.snippet == "VIVA – Isi lama.", "what the archive held is kept"
+
+
+def test_an_import_rejects_a_too_long_body_by_line(archive_url: str) -> None:
+    ArchiveWriter(archive_url).store_articles([make_item(2, body="VIVA – Isi lama.")])
+    lines = [
+        json.dumps(item).encode() + b"\n"
+        for item in (make_item(1), make_item(2, body=HUGE_BODY), make_item(3))
+    ]
+    summary = ArchiveImport(archive_url, "https://www.viva.co.id").run(lines)
+    assert (summary.new, summary.rejected) == (2, 1)
+    ((line, reason),) = summary.rejections
+    assert line == 2 and "invalid body" in reason
+    (hit,) = ArchiveSearch(archive_url).search("lama")
+    assert (hit.article_id, hit.snippet) == (2, "VIVA – Isi lama."), "the archived body is kept"
 
 
 def test_searching_an_8_mb_body_allocates_a_bounded_amount(archive_url: str) -> None:
