@@ -16,13 +16,21 @@ import httpx
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import text
 
 from crawler.importer import ArchiveImport
 from storage.deadlines import DeadlinePassed, statements_until
 from storage.engine import get_engine, get_session_factory
 from storage.search import ArchiveSearch
-from storage.snippets import SCAN_CHARS, SNIPPET_WORDS, make_snippet
+from storage.snippets import (
+    SCAN_CHARS,
+    SNIPPET_WORDS,
+    _best_window,
+    _window_from_matches,
+    make_snippet,
+)
 from storage.validation import MAX_BODY_CHARS, InvalidItem
 from storage.word_forms import parse_query
 from storage.writes import ArchiveWriter
@@ -215,3 +223,21 @@ def test_heavy_searches_never_hold_up_health_and_article_pages(archive_url: str)
         assert response.status_code in (200, 503), response.text
         if response.status_code == 503:
             assert response.json()["error"].startswith("the search took longer than")
+
+
+SNIPPET_VOCABULARY = (
+    "pasukan", "memperkuat", "kuat", "kekuatan", "tembak", "ditembak", "menembak", "AL", "al",
+    "kapal", "perang", "rudal", "2026", "x_kapal", "Kapal,perang", "(rudal)", "VIVA", "–", "…",
+)  # fmt: skip
+
+
+@given(
+    text=st.lists(st.sampled_from(SNIPPET_VOCABULARY), max_size=80).map(" ".join),
+    query=st.lists(st.sampled_from(["kuat", "tembak", "al", "kapal", "rudal", "2026"]), min_size=1,
+                   max_size=3).map(" ".join),
+    size=st.integers(1, 30),
+)  # fmt: skip
+def test_the_fast_window_is_the_word_by_word_window(text: str, query: str, size: int) -> None:
+    """The window found from the matches alone is the one reading word by word finds."""
+    words = parse_query(query)
+    assert _window_from_matches(text, text.lower(), words, size) == _best_window(text, words, size)
