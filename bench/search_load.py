@@ -6,8 +6,9 @@ Three figures, each against ``viva-archive serve`` (one uvicorn worker) on loopb
    table, as an archive kept from before the store's body bound holds it): ``/api/search?q=kata``
    one at a time and 4 at once, latency and the server's RSS before and after.
 2. 50 heavy searches in flight (the archive's 14 most common words, ``offset=9980``) for
-   ``--seconds``, while ``/healthz`` and an article page are requested one after the other:
-   their latency, and how the searches ended (200, or 503 past the search deadline).
+   ``--seconds`` (after bench/web.py's warm-up), while ``/healthz`` and an article page are
+   requested one after the other: their latency, and how the searches ended (200, or 503
+   past the search deadline).
 3. ``/search`` with 16 in flight (one word of the catalogue each): p50/p95 (bench/web.py's load
    generator: ``wrk``, or an asyncio client).
 
@@ -26,9 +27,9 @@ import collections
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -134,33 +135,29 @@ def huge_body(url: str, base: str) -> None:
 
 
 def heavy_searches(base: str, seconds: float) -> None:
-    """Figure 2: 50 heavy searches in flight (wrk) while the probes are requested."""
+    """Figure 2: 50 heavy searches in flight (bench/web.py's load generator, in a thread)
+    while the probes are requested one after the other."""
     heavy = f"/api/search?q={'+'.join(common_words(14))}&offset={HEAVY_OFFSET}"
-    script = f'request = function() return wrk.format("GET", "{heavy}") end\n'
-    with tempfile.NamedTemporaryFile("w", suffix=".lua") as lua:
-        lua.write(script)
-        lua.flush()
-        command = ["wrk", "-t", "2", "-c", str(HEAVY_SEARCHES), "-d", f"{seconds:.0f}s"]
-        load = subprocess.Popen(
-            [*command, "--timeout", "60s", "-s", lua.name, base],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        time.sleep(1.0)  # the searches are in flight
-        latencies: dict[str, list[float]] = {path: [] for path in PROBES}
-        statuses: collections.Counter[int] = collections.Counter()
-        with httpx.Client(base_url=base, timeout=120) as client:
-            while load.poll() is None:
-                for path in PROBES:
-                    ms, status = timed_get(client, path)
-                    latencies[path].append(ms)
-                    statuses[status] += 1
-                time.sleep(0.05)
-        out = load.communicate()[0]
-    searches = next((line for line in out.splitlines() if "requests in" in line), "").strip()
-    non_2xx = next((line for line in out.splitlines() if "Non-2xx" in line), "").strip()
+    endpoint = web.Endpoint("heavy search", lambda rng: heavy, f'"{heavy}"')
+    searches: list[web.Measure] = []
+    load = threading.Thread(
+        target=lambda: searches.append(web.measure(base, endpoint, seconds, HEAVY_SEARCHES))
+    )
+    load.start()
+    time.sleep(1.0)  # the searches are in flight
+    latencies: dict[str, list[float]] = {path: [] for path in PROBES}
+    statuses: collections.Counter[int] = collections.Counter()
+    with httpx.Client(base_url=base, timeout=120) as client:
+        while load.is_alive():
+            for path in PROBES:
+                ms, status = timed_get(client, path)
+                latencies[path].append(ms)
+                statuses[status] += 1
+            time.sleep(0.05)
+    (result,) = searches
     print(
-        f"  {HEAVY_SEARCHES} heavy searches for {seconds:.0f} s: {searches}; {non_2xx or 'all 200'}"
+        f"  {HEAVY_SEARCHES} heavy searches in flight ({seconds:.0f} s after a warm-up): "
+        f"{result.requests} answered, {result.failures} of them not 200 (503 past the deadline)"
     )
     for path, values in latencies.items():
         ordered = sorted(values)
