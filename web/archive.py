@@ -27,7 +27,7 @@ from storage.migrate import MIGRATIONS_DIR, current_revision, head_revision
 from storage.search import ArchiveSearch
 from storage.stats import ArchiveStats
 from web.health import daemon_policy
-from web.queries import SearchLane
+from web.queries import SEARCH_THREADS, SearchLane
 
 T = TypeVar("T")
 SUBCHANNELS_MAX_AGE = 300.0
@@ -137,6 +137,7 @@ def open_archive(url: str) -> Archive:
         ArchiveStats(sessions=sessions),
         health,
         PageReads(url, browser),
+        SearchLane(threads=SEARCH_THREADS.get(engine.dialect.name, SearchLane.threads)),
     )
 
 
