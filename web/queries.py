@@ -16,6 +16,7 @@ from typing import TypeVar
 
 import anyio
 from anyio import to_thread
+from anyio.lowlevel import RunVar
 from fastapi import HTTPException
 
 from storage.filters import ArticleFilters
@@ -76,18 +77,29 @@ class SearchLane:
 
     threads: int = SEARCH_THREADS["sqlite"]
     seconds: float = SEARCH_SECONDS
-    _limiter: anyio.CapacityLimiter | None = field(default=None, init=False, repr=False)
+    _limiters: RunVar[anyio.CapacityLimiter] = field(init=False, repr=False)
+    """One limiter per event loop (as anyio's own default limiter): a limiter is bound to the
+    loop it first waited on."""
+
+    def __post_init__(self) -> None:
+        self._limiters = RunVar(f"search lane {id(self)}")
+
+    def limiter(self) -> anyio.CapacityLimiter:
+        """This event loop's limiter of the searches."""
+        try:
+            return self._limiters.get()
+        except LookupError:
+            self._limiters.set(limiter := anyio.CapacityLimiter(self.threads))
+            return limiter
 
     async def run(self, work: Callable[..., T]) -> T:
         """``work(deadline=...)`` in a search thread; an overrun raises a 503
         ``HTTPException``."""
-        if self._limiter is None:  # made on the event loop that serves (anyio binds it there)
-            self._limiter = anyio.CapacityLimiter(self.threads)
         deadline = time.monotonic() + self.seconds
         try:
             with anyio.fail_after(self.seconds):
                 return await to_thread.run_sync(
-                    partial(work, deadline=deadline), limiter=self._limiter
+                    partial(work, deadline=deadline), limiter=self.limiter()
                 )
         except TimeoutError:  # the wait's, or the database's (DeadlinePassed)
             raise HTTPException(
