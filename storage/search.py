@@ -11,7 +11,9 @@ database stop after the page instead of ranking every match (a common word match
 article): FTS5 yields matches in id order; PostgreSQL first tries the newest articles (a walk
 down the id index with a fixed budget: a common word is found there at once) and otherwise asks
 the GIN index (then the matches are few). ``score`` (``ts_rank`` of the stored vector / FTS5
-``bm25``) and the snippet are computed for the returned rows only."""
+``bm25``) and the snippet are computed for the returned rows only, the snippet from the first
+:data:`storage.snippets.SCAN_CHARS` characters of the body (all the database sends). A search may
+be given a deadline: the database stops it there (:mod:`storage.deadlines`)."""
 
 from __future__ import annotations
 
@@ -24,9 +26,10 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
 from storage.clock import WIB
+from storage.deadlines import statements_until
 from storage.engine import get_engine, get_session_factory
 from storage.filters import STATUSES, ArticleFilters
-from storage.snippets import make_snippet
+from storage.snippets import SCAN_CHARS, make_snippet
 from storage.types import UTCDateTime
 from storage.word_forms import QueryWord, parse_query
 
@@ -202,10 +205,10 @@ _PG_SCORES = text(
 ).bindparams(bindparam("ids", expanding=True))
 _DETAILS = (
     text(
-        "SELECT article_id, title, url, subchannel, published_at, status, body FROM articles "
-        "WHERE article_id IN :ids"
+        "SELECT article_id, title, url, subchannel, published_at, status, "
+        "substr(body, 1, :scan) AS body FROM articles WHERE article_id IN :ids"
     )
-    .bindparams(bindparam("ids", expanding=True))
+    .bindparams(bindparam("ids", expanding=True), scan=SCAN_CHARS + 1)
     .columns(published_at=UTCDateTime())
 )
 
@@ -232,16 +235,19 @@ class ArchiveSearch:
         limit: int = 20,
         offset: int = 0,
         filters: SearchFilters | None = None,
+        deadline: float | None = None,
     ) -> list[SearchHit]:
         """Hits ``offset`` to ``offset + limit`` (title matches first, then newest first).
 
-        ``ValueError`` (one line) for a query without a word, or a limit/offset out of range."""
+        ``ValueError`` (one line) for a query without a word, or a limit/offset out of range;
+        :class:`storage.deadlines.DeadlinePassed` when the database is still at work at
+        ``deadline`` (a :func:`time.monotonic` instant; ``None``: no limit)."""
         words = parse_query(query)
         if limit < 1 or offset < 0 or offset + limit > MAX_WINDOW:
             raise ValueError(
                 f"limit must be ≥ 1 and offset ≥ 0, with offset + limit ≤ {MAX_WINDOW:,}"
             )
-        with self.sessions() as session:
+        with self.sessions() as session, statements_until(session, deadline):
             try:
                 where, params = _filter_sql(session, filters)
             except NoSuchName:
@@ -315,11 +321,18 @@ class ArchiveSearch:
         )
         return [(article_id, in_title, scores[article_id]) for article_id, in_title in page]
 
-    def count(self, query: str, *, filters: SearchFilters | None = None, cap: int = 10_000) -> int:
+    def count(
+        self,
+        query: str,
+        *,
+        filters: SearchFilters | None = None,
+        cap: int = 10_000,
+        deadline: float | None = None,
+    ) -> int:
         """How many articles match, counted up to ``cap`` (reading at most ``cap`` index hits),
-        for "N results" and paging."""
+        for "N results" and paging; ``deadline`` as for :meth:`search`."""
         words = parse_query(query)
-        with self.sessions() as session:
+        with self.sessions() as session, statements_until(session, deadline):
             try:
                 where, params = _filter_sql(session, filters)
             except NoSuchName:
@@ -334,10 +347,11 @@ class ArchiveSearch:
                 )
             else:
                 params["query"] = fts5_query(words)
+                # the articles only when a filter reads them: a join costs a lookup per match
+                joined = " JOIN articles a ON a.article_id = articles_fts.rowid" if where else ""
                 sql = (
-                    "SELECT count(*) FROM (SELECT 1 FROM articles_fts JOIN articles a "
-                    "ON a.article_id = articles_fts.rowid WHERE articles_fts MATCH :query"
-                    f"{where} LIMIT :cap)"
+                    f"SELECT count(*) FROM (SELECT 1 FROM articles_fts{joined} "
+                    f"WHERE articles_fts MATCH :query{where} LIMIT :cap)"
                 )
             return int(session.execute(_bound(sql, params), params).scalar_one())
 

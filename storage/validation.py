@@ -41,6 +41,11 @@ MAX_URL_BYTES = 2048
 MAX_NAME_CHARS = 200
 """Longest tag, author or editor name: names are unique keys (btree limit), and no real name
 comes near it."""
+MAX_BODY_CHARS = 500_000
+"""Longest body: an article of the site is a few thousand characters, a long one tens of
+thousands. A longer body is no article (an endless page, a hostile import): the item is refused
+(``invalid body``; the crawl drops it with that counted reason, an import rejects its line) and
+the archive keeps what it held. Every body read (search snippets, pages) then stays bounded."""
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 """Half of a UTF-16 pair (JSON's ``"\\ud800"``): no UTF-8, so neither database holds it."""
@@ -122,7 +127,7 @@ def problems(item: Mapping[str, Any], *, now: datetime | None = None) -> Iterato
         "section": lambda v: _text(v, column_length("section"), optional=True),
         "subchannel": lambda v: _text(v, column_length("subchannel"), optional=True),
         "title": lambda v: _text(v, None),
-        "body": lambda v: _text(v, None),
+        "body": lambda v: _text(v, MAX_BODY_CHARS),
         "description": lambda v: _text(v, None, optional=True),
         "editor": lambda v: _text(v, MAX_NAME_CHARS, optional=True),
         "published_at": lambda v: _timestamp(v, latest, optional=True),

@@ -10,6 +10,7 @@ import pytest
 from crawler.items import ImageRecord
 from storage.models import Article, ArticleRevision
 from storage.validation import (
+    MAX_BODY_CHARS,
     MAX_NAME_CHARS,
     InvalidItem,
     check_item,
@@ -36,6 +37,7 @@ def test_lengths_come_from_the_models() -> None:
         {"published_at": "1990-01-01T07:00:00+07:00"},
         {"published_at": datetime(2026, 11, 22, tzinfo=UTC)},
         {"subchannel": "x" * SUBCHANNEL},
+        {"body": "kata " * (MAX_BODY_CHARS // 5)},
         {"subchannel": None, "description": None, "modified_at": None, "lead_image": None},
         {"images": [ImageRecord(url="https://thumb.viva.co.id/b.jpg", caption="Latihan")]},
         {"warc_records": [{"file": "a.warc.gz", "offset": 0, "length": 10, "uri": "http://x/"}]},
@@ -63,6 +65,8 @@ def test_storable_items_pass(changes: dict[str, Any]) -> None:
         ({"subchannel": "x" * (SUBCHANNEL + 1)}, "subchannel"),
         ({"title": "Judul\x00"}, "title"),
         ({"body": ""}, "body"),
+        ({"body": "kata " * 1_600_000}, "body"),
+        ({"body": "x" * (MAX_BODY_CHARS + 1)}, "body"),
         ({"url": "javascript:alert(1)"}, "url"),
         ({"url": "/militer/militer-dunia/1-a"}, "url"),
         ({"url": "http://[::1/militer/x/1-a"}, "url"),

@@ -4,6 +4,7 @@ an OpenAPI document. Every answer has a declared model; every refusal is ``{"err
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
@@ -307,17 +308,19 @@ def get_revision(
 
 
 @router.get("/search", response_model=SearchResults, summary="Full-text search")
-def search(
+async def search(
     reader: Reader,
     filters: Filters,
     q: SearchText,
     limit: PageSize = 20,
     offset: Offset = 0,
 ) -> dict[str, Any]:
-    """Every word must occur; title matches first."""
+    """Every word must occur; title matches first. A search still at work after a few seconds
+    is stopped: 503, with ``Retry-After``."""
     q = clean_text("q", q) or ""
+    work = partial(search_page, reader.search, q, limit=limit, offset=offset, filters=filters)
     try:
-        page = search_page(reader.search, q, limit=limit, offset=offset, filters=filters)
+        page = await reader.searches.run(work)
     except ValueError as exc:
         raise BadInput(str(exc)) from None
     return {

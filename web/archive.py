@@ -27,6 +27,7 @@ from storage.migrate import MIGRATIONS_DIR, current_revision, head_revision
 from storage.search import ArchiveSearch
 from storage.stats import ArchiveStats
 from web.health import daemon_policy
+from web.queries import SEARCH_THREADS, SearchLane
 
 T = TypeVar("T")
 SUBCHANNELS_MAX_AGE = 300.0
@@ -77,6 +78,8 @@ class Archive:
     """The daemon's health thresholds (its environment variables)."""
     pages: PageReads
     """The article and list reads of the busiest pages, awaited on the event loop."""
+    searches: SearchLane = field(default_factory=SearchLane)
+    """Searches' own threads and deadline."""
     subchannels: Recent[list[str]] = field(init=False)
     totals: Recent[dict[str, Any]] = field(init=False)
     """``ArchiveStats.collect()``, at most :data:`STATS_MAX_AGE` old."""
@@ -134,6 +137,7 @@ def open_archive(url: str) -> Archive:
         ArchiveStats(sessions=sessions),
         health,
         PageReads(url, browser),
+        SearchLane(threads=SEARCH_THREADS.get(engine.dialect.name, SearchLane.threads)),
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
@@ -91,21 +92,23 @@ async def articles(
 
 
 @router.get("/search")
-def search(
+async def search(
     request: Request,
     reader: Reader,
     filters: Filters,
     q: SearchText = "",
     offset: Offset = 0,
 ) -> HTMLResponse:
-    context = filter_form(filters, reader.subchannels.get())
+    """``async``: the search runs in the searches' own lane (see SearchLane)."""
+    context = filter_form(filters, await reader.subchannels.get_async())
     q = clean_text("q", q) or ""
     if not q:
         return render(request, "search.html", q="", results=None, offset=0, size=0, **context)
+    work = partial(
+        search_page, reader.search, q, limit=SEARCH_PAGE_SIZE, offset=offset, filters=filters
+    )
     try:
-        results = search_page(
-            reader.search, q, limit=SEARCH_PAGE_SIZE, offset=offset, filters=filters
-        )
+        results = await reader.searches.run(work)
     except ValueError as exc:
         raise BadInput(str(exc)) from None
     return render(
