@@ -12,16 +12,17 @@ pass the class to ``parse_article(page_class=...)`` (the crawl: setting ``ARTICL
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 from typing import Any
 
+from crawl_stats.keys import GENERIC_SOURCE
 from crawler import site
 from crawler.dates import parse_indonesian_datetime, parse_iso_datetime
 from crawler.extraction import jsonld
-from crawler.extraction.body import PageBody, extract_body
+from crawler.extraction.body import ArticleBody, PageBody, extract_body, merged_body
 from crawler.extraction.dom import (
     Element,
     css,
@@ -31,6 +32,7 @@ from crawler.extraction.dom import (
     text_lines,
     xpath,
 )
+from crawler.extraction.generic import HEADLINE_TAG, extract_generic_body
 from crawler.extraction.images import lead_image
 from crawler.extraction.pages import page_count_of
 from crawler.extraction.text import join_paragraphs, split_paragraphs, unique
@@ -77,6 +79,12 @@ class ArticlePage:
         """The clean paragraphs, in-body images and page breaks of this page."""
         return extract_body(self.root, self.url) if self.root is not None else PageBody()
 
+    @cached_property
+    def generic_body(self) -> PageBody:
+        """The body found by text and link density (:mod:`~crawler.extraction.generic`), for
+        when the site's body container is missing; computed only if asked for."""
+        return extract_generic_body(self.root, self.url) if self.root is not None else PageBody()
+
     def _css(self, query: str) -> str | None:
         return first_value(self.root, query) if self.root is not None else None
 
@@ -91,12 +99,19 @@ class ArticlePage:
         return next((u for u in found if u), None) or jsonld.url(self.ld.get("mainEntityOfPage"))
 
     def title_sources(self) -> list[Source]:
-        """JSON-LD ``headline``, ``h1.main-content-title``, ``og:title``."""
+        """JSON-LD ``headline``, ``h1.main-content-title``, ``og:title``, any ``<h1>``."""
         return [
             ("jsonld", lambda: jsonld.text(self.ld.get("headline"))),
             ("dom", lambda: next(map(element_text, self._all(site.TITLE)), None)),
             ("og", lambda: self._css(site.META_TITLE)),
+            (GENERIC_SOURCE, self._first_headline),
         ]
+
+    def _first_headline(self) -> str | None:
+        """Text of the page's first ``<h1>``, whatever its class (the title's last resort)."""
+        if self.root is None:
+            return None
+        return next(filter(None, map(element_text, self.root.iter(HEADLINE_TAG))), None)
 
     def description_sources(self) -> list[Source]:
         """JSON-LD ``description``, ``og:description``, meta description."""
@@ -157,6 +172,25 @@ class ArticlePage:
             ("dom", lambda: lead_image(self.root, self.url) if self.root is not None else None),
             ("jsonld", lambda: from_url(jsonld.url(self.ld.get("image")))),
             ("og", lambda: from_url(self._css(site.META_IMAGE))),
+        ]
+
+    def body_sources(self, pages: Sequence[ArticlePage] = ()) -> list[Source]:
+        """The body of the article made of ``pages`` (this page alone by default; ``self`` is
+        their first page): the site's body container, the generic extraction, then JSON-LD
+        ``articleBody`` (often absent, and without paragraphs or pictures when present).
+
+        Each source merges the bodies it reads from every page; the generic pass runs only
+        when the site's container gave no text, so the usual page costs what it did."""
+        parsed = list(pages) or [self]
+
+        def from_jsonld() -> ArticleBody:
+            images = [image for page in parsed for image in page.body.images]
+            return ArticleBody(self.jsonld_body() or "", images)
+
+        return [
+            ("dom", lambda: merged_body([page.body for page in parsed])),
+            (GENERIC_SOURCE, lambda: merged_body([page.generic_body for page in parsed])),
+            ("jsonld", from_jsonld),
         ]
 
     def jsonld_body(self) -> str | None:
