@@ -23,10 +23,14 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterator
+from datetime import datetime
+from itertools import islice
 
 from crawler import site
+from crawler.dates import parse_indonesian_datetime
 from crawler.extraction.body import PageBody, read_body
-from crawler.extraction.dom import Element, text_lines
+from crawler.extraction.dom import Element, element_text, text_lines
 from crawler.extraction.images import caption_from
 
 CHROME_TAGS: frozenset[str] = frozenset(
@@ -64,6 +68,11 @@ LINK_DENSITY_MAX = 0.5
 FORM_BOX_MAX_CHARS = 200
 """A block around a form with at most this much text is a sign-up or search box."""
 
+DATELINE_MAX_CHARS = 80
+"""A dateline is short: longer text is not read as a date."""
+DATELINE_MAX_DESCENDANTS = 8
+"""An element with more descendants is not one dateline (its own text is still tried)."""
+
 NOISE_NAME_RE = re.compile(
     r"comment|share|sharing|social|sponsor|promo|advert|newsletter|subscribe"
     r"|(?:^|[-_\s])ads?(?:[-_\s]|$)",
@@ -78,6 +87,39 @@ def extract_generic_body(root: Element, page_url: str) -> PageBody:
     if body is None:
         return PageBody()
     return read_body(body, outside | _noise(body), page_url)
+
+
+def dateline(root: Element) -> datetime | None:
+    """The first date-and-time of the page outside its chrome (``Selasa, 22 Juli 2025 - 17:20
+    WIB`` in a renamed date block): an element's own text, or all its text when it is small."""
+    for node in _outside_chrome(root):
+        own = (node.text or "").strip()
+        if not own or len(own) > DATELINE_MAX_CHARS:
+            continue
+        small = len(list(islice(node.iterdescendants(), DATELINE_MAX_DESCENDANTS + 1)))
+        texts = (own, element_text(node)) if small <= DATELINE_MAX_DESCENDANTS else (own,)
+        for text in texts:
+            if (parsed := parse_indonesian_datetime(text)) is not None:
+                return parsed
+    return None
+
+
+def in_chrome(node: Element) -> bool:
+    """Whether ``node`` sits in page chrome (``nav``, ``aside``, ``header``, ``footer``...)."""
+    return any(ancestor.tag in CHROME_TAGS for ancestor in node.iterancestors())
+
+
+def _outside_chrome(root: Element) -> Iterator[Element]:
+    """Elements in document order, page chrome (``CHROME_TAGS``) and all it holds left out."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(
+            child
+            for child in reversed(node)
+            if isinstance(child.tag, str) and child.tag not in CHROME_TAGS
+        )
 
 
 def _main_container(root: Element) -> tuple[Element | None, set[Element]]:
@@ -193,4 +235,4 @@ def _form_box(node: Element, body: Element, chars: dict[Element, int]) -> Elemen
     return box
 
 
-__all__ = ["extract_generic_body"]
+__all__ = ["HEADLINE_TAG", "dateline", "extract_generic_body", "in_chrome"]

@@ -132,3 +132,17 @@ def lead_image(root: Element, page_url: str) -> ImageRecord | None:
             if record is not None:
                 return record
     return None
+
+
+def captioned_image(root: Element, url: str, page_url: str) -> ImageRecord | None:
+    """The page's picture of ``url`` with the caption and credit around it, wherever it sits
+    (enriches a lead image known only by its URL from JSON-LD or ``og:image``)."""
+    for img in root.iter("img"):
+        if image_url(img, page_url) == url:
+            frame = img  # past the wrappers without text (``<source>`` may wrap the img)
+            for ancestor in img.iterancestors():
+                if ancestor is root or text_lines(ancestor):
+                    break
+                frame = ancestor
+            return image_record(img, image_container(frame, root), page_url)
+    return None

@@ -32,8 +32,8 @@ from crawler.extraction.dom import (
     text_lines,
     xpath,
 )
-from crawler.extraction.generic import HEADLINE_TAG, extract_generic_body
-from crawler.extraction.images import lead_image
+from crawler.extraction.generic import HEADLINE_TAG, dateline, extract_generic_body, in_chrome
+from crawler.extraction.images import captioned_image, lead_image
 from crawler.extraction.pages import page_count_of
 from crawler.extraction.text import join_paragraphs, split_paragraphs, unique
 from crawler.extraction.warnings import FieldLog
@@ -121,11 +121,13 @@ class ArticlePage:
         ]
 
     def published_sources(self) -> list[Source]:
-        """JSON-LD ``datePublished``, ``article:published_time``, the Indonesian DOM date."""
+        """JSON-LD ``datePublished``, ``article:published_time``, the Indonesian DOM date, then
+        the first such date anywhere outside the page chrome (generic)."""
         return [
             ("jsonld", lambda: parse_iso_datetime(self.ld.get("datePublished"))),
             ("meta", lambda: parse_iso_datetime(self._css(site.META_PUBLISHED))),
             ("dom", self._dom_date),
+            (GENERIC_SOURCE, lambda: dateline(self.root) if self.root is not None else None),
         ]
 
     def modified_sources(self) -> list[Source]:
@@ -144,15 +146,26 @@ class ArticlePage:
         return None
 
     def author_sources(self) -> list[Source]:
-        """JSON-LD ``author`` (object, list or string), then the DOM author block."""
+        """JSON-LD ``author`` (object, list or string), the DOM author block, then links to
+        author pages anywhere outside the page chrome (generic)."""
         return [
             ("jsonld", lambda: unique(jsonld.names(self.ld.get("author")))),
             ("dom", lambda: self.dom_people.authors),
+            (GENERIC_SOURCE, lambda: self._linked_names(site.AUTHOR_PAGE_LINKS)),
         ]
 
     def editor(self) -> str | None:
-        """JSON-LD ``editor``, else the name the DOM author block labels ``Editor``."""
-        return next(iter(jsonld.names(self.ld.get("editor"))), None) or self.dom_people.editor
+        """JSON-LD ``editor``, else the name the DOM author block labels ``Editor``, else the
+        first link to an editor's page."""
+        return (
+            next(iter(jsonld.names(self.ld.get("editor"))), None)
+            or self.dom_people.editor
+            or next(iter(self._linked_names(site.EDITOR_PAGE_LINKS)), None)
+        )
+
+    def _linked_names(self, query: str) -> list[str]:
+        """Texts of the links ``query`` finds outside the page chrome, de-duplicated."""
+        return unique(element_text(a) for a in self._all(query) if not in_chrome(a))
 
     def tag_sources(self) -> list[Source]:
         """Topic links, meta ``news_keywords``, JSON-LD ``keywords``."""
@@ -163,10 +176,14 @@ class ArticlePage:
         ]
 
     def lead_image_sources(self) -> list[Source]:
-        """``div.main-content-image`` (with caption and credit), JSON-LD ``image``, og:image."""
+        """``div.main-content-image`` (with caption and credit), JSON-LD ``image``, og:image;
+        a URL-only image takes the caption and credit of its picture when the page shows it."""
 
         def from_url(value: str | None) -> ImageRecord | None:
-            return ImageRecord(url=value) if value else None
+            if not value:
+                return None
+            found = captioned_image(self.root, value, self.url) if self.root is not None else None
+            return found or ImageRecord(url=value)
 
         return [
             ("dom", lambda: lead_image(self.root, self.url) if self.root is not None else None),
