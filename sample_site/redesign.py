@@ -3,7 +3,8 @@
 A real redesign renames the template's CSS classes while the URLs, JSON-LD and meta tags (the
 SEO markup) stay as they were. :func:`rename_classes` applies such a renaming to saved or
 rendered HTML, so tests and benchmarks can show what the parser does when ``crawler/site.py``
-no longer matches the page. Pure functions only: no I/O, no state.
+no longer matches the page; :func:`paragraph_scores` says how close it came. Pure functions
+only: no I/O, no state.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from types import MappingProxyType
+
+from crawler.extraction.text import split_paragraphs
 
 ARTICLE_CLASS_RENAMES: Mapping[str, str] = MappingProxyType(
     {
@@ -99,4 +102,19 @@ def rename_classes(html: str, mapping: Mapping[str, str]) -> str:
     return _ATTRIBUTE_RE.sub(rename, html)
 
 
-__all__ = ["ARTICLE_CLASS_RENAMES", "rename_classes"]
+def paragraph_scores(got: str, want: str) -> tuple[float, float]:
+    """Precision and recall of the paragraphs of body ``got`` against body ``want`` (exact
+    matches of normalized paragraphs): how much of the original parser's body the parser
+    recovers from a redesigned page, and how much it adds. 1.0/1.0 when both are empty."""
+    got_paragraphs, want_paragraphs = split_paragraphs(got), set(split_paragraphs(want))
+    hits = sum(p in want_paragraphs for p in got_paragraphs)
+    precision = hits / len(got_paragraphs) if got_paragraphs else float(not want_paragraphs)
+    recall = (
+        len(want_paragraphs & set(got_paragraphs)) / len(want_paragraphs)
+        if want_paragraphs
+        else float(not got_paragraphs)
+    )
+    return precision, recall
+
+
+__all__ = ["ARTICLE_CLASS_RENAMES", "paragraph_scores", "rename_classes"]
