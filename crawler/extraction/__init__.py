@@ -12,7 +12,7 @@ from crawler.extraction.page import ArticlePage
 from crawler.extraction.text import content_hash
 from crawler.extraction.warnings import EXTRACT_WARNING_KINDS, warning_stat_key
 
-PARSER_VERSION = "2026.11.2"
+PARSER_VERSION = "2026.12.1"
 """Version of the extraction rules, stamped on every revision they produce. Bump it with any
 change that can alter what is extracted, so ``viva-archive reextract`` can tell old from new."""
 
