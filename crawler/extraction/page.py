@@ -155,13 +155,12 @@ class ArticlePage:
         ]
 
     def editor(self) -> str | None:
-        """JSON-LD ``editor``, else the name the DOM author block labels ``Editor``, else the
-        first link to an editor's page."""
-        return (
-            next(iter(jsonld.names(self.ld.get("editor"))), None)
-            or self.dom_people.editor
-            or next(iter(self._linked_names(site.EDITOR_PAGE_LINKS)), None)
-        )
+        """JSON-LD ``editor``, else the name the DOM author block labels ``Editor``, else (only
+        when that block is gone: the usual page pays nothing) the first editor's page link."""
+        found = next(iter(jsonld.names(self.ld.get("editor"))), None) or self.dom_people.editor
+        if found or self.dom_people.authors:
+            return found
+        return next(iter(self._linked_names(site.EDITOR_PAGE_LINKS)), None)
 
     def _linked_names(self, query: str) -> list[str]:
         """Texts of the links ``query`` finds outside the page chrome, de-duplicated."""
