@@ -22,7 +22,7 @@ sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from bench.extract import load
 from cli.output import print_table
-from crawler.extraction import parse_article
+from crawler.extraction import ArticlePage, parse_article
 from crawler.extraction.dom import parse_html
 from crawler.extraction.generic import extract_generic_body
 from sample_site.redesign import ARTICLE_CLASS_RENAMES, paragraph_scores, rename_classes
@@ -58,7 +58,8 @@ def main() -> None:
     args = parser.parse_args()
     rows, totals = [], {"generic": [], "trafilatura": []}
     times: dict[str, list[float]] = {"site": [], "generic": [], "trafilatura": []}
-    for name, url, pages, reference in load():
+    cases = load()
+    for name, url, pages, reference in cases:
         renamed = [rename_classes(page, ARTICLE_CLASS_RENAMES) for page in pages]
         row: list[object] = [name]
         for label, extractor in (("generic", site_body), ("trafilatura", trafilatura_body)):
@@ -89,6 +90,8 @@ def main() -> None:
     print("site = original pages (site selectors); generic, traf = classes renamed\n")
     headers = ["fixture", "gen P", "gen R", "traf P", "traf R", "site ms", "gen ms", "traf ms"]
     print_table(headers, rows, labels=1, rule=True)
+    with_jsonld = sum(bool(ArticlePage(c[2][0], c[1]).jsonld_body()) for c in cases)
+    print(f"\nJSON-LD articleBody (the other fallback) present in {with_jsonld} of {len(cases)}")
     print("\ngeneric extraction alone on flat pages (one <div>, N paragraphs):")
     scaling = []
     for count in (1_000, 2_000, 4_000, 8_000):

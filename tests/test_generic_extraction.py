@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import json
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -141,6 +142,32 @@ def test_editor_falls_back_to_the_editor_page_link() -> None:
     page = re.sub(r'"editor":\s*\{[^}]*\},?', "", redesigned("two_authors_editor")[0])
     assert '"editor"' not in page
     assert parse_article(want["url"], [page]).editor == want["editor"]
+
+
+def with_article_body(html: str, text: str) -> str:
+    """``html`` whose JSON-LD ``NewsArticle`` carries ``articleBody``."""
+    return html.replace(
+        '"@type": "NewsArticle",', f'"@type": "NewsArticle", "articleBody": {json.dumps(text)},', 1
+    )
+
+
+def test_generic_body_comes_before_jsonld_article_body() -> None:
+    """JSON-LD ``articleBody`` is one string: often without paragraph breaks, never with the
+    pictures; the generic body keeps both, so it is tried first."""
+    want = expected("simple")
+    flat = " ".join(split_paragraphs(want["body"]))
+    page = with_article_body(redesigned("simple")[0], flat)
+    assert ArticlePage(page, "").jsonld_body() == flat
+    item = parse_article(want["url"], [page])
+    assert item.body == want["body"] and GENERIC_BODY in item.extraction_warnings
+
+
+def test_jsonld_article_body_when_the_generic_extraction_finds_nothing() -> None:
+    want = expected("simple")
+    page = with_article_body(redesigned("simple")[0], want["body"])
+    page = re.sub(r"<body>.*</body>", "<body><p>Kosong</p></body>", page, flags=re.DOTALL)
+    item = parse_article(want["url"], [page])
+    assert item.body == want["body"] and "fallback:body:jsonld" in item.extraction_warnings
 
 
 SAMPLE = sample_articles(datetime(2026, 3, 1, 12, tzinfo=WIB))

@@ -2,7 +2,8 @@
 
 Modules, one job each: :mod:`~.dom` (parsing, compiled selectors, text lines), :mod:`~.text`
 (normalization, content hash), :mod:`~.jsonld` (structured data), :mod:`~.images` (pictures,
-captions, credits), :mod:`~.body` (clean paragraphs, page merge), :mod:`~.pages` (page count),
+captions, credits), :mod:`~.body` (clean paragraphs, page merge), :mod:`~.generic` (body and
+dateline by page structure alone, when the site's selectors miss), :mod:`~.pages` (page count),
 :mod:`~.warnings` (fallback/missing bookkeeping), :mod:`~.page` (``ArticlePage``: one parsed
 page, its fields with their sources), :mod:`~.article` (the item assembled from the pages).
 """

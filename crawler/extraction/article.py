@@ -1,8 +1,8 @@
 """``parse_article``: one VIVA Militer article (all its pages) becomes one ``ArticleItem``.
 
 The fields are read by :class:`~crawler.extraction.page.ArticlePage` (JSON-LD and meta tags
-first, the DOM as fallback); this module only assembles them, merges the pages' bodies and
-computes the derived fields (word count, content hash) once. Every fallback or absence is
+first, the DOM as fallback, generic sources last); this module only assembles them and computes
+the derived fields (word count, content hash) once. Every fallback or absence is
 recorded in ``extraction_warnings``; a malformed page never raises.
 """
 

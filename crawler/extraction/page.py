@@ -1,10 +1,11 @@
 """``ArticlePage``: one fetched page of an article, parsed once, read field by field.
 
 Each field has one ``<field>_sources()`` method listing where it is read from, in order
-(JSON-LD and meta tags first, the DOM as fallback; the DOM first for tags and the lead image,
-where it is the richer source); :func:`~crawler.extraction.article.parse_article` picks the
-first source that has a value and records fallbacks and absences. The page structure (body,
-page count, next-page link) is computed at most once per page, on first use.
+(JSON-LD and meta tags first, the DOM as fallback; the DOM first for tags, the lead image and
+the body, where it is the richer source; last, a ``generic`` source that needs none of the
+site's classes, for a redesigned template); :func:`~crawler.extraction.article.parse_article`
+picks the first source that has a value and records fallbacks and absences. The page structure
+(body, page count, next-page link) is computed at most once per page, on first use.
 
 To change how one field is read, subclass :class:`ArticlePage`, override its sources method and
 pass the class to ``parse_article(page_class=...)`` (the crawl: setting ``ARTICLE_PAGE_CLASS``).
