@@ -88,13 +88,10 @@ def test_redesigned_fixture_gives_the_original_article(name: str) -> None:
     item = parse_redesigned(name)
     precision, recall = paragraph_scores(item["body"], want["body"])
     assert precision >= 0.9 and recall >= 0.9, (precision, recall)
-    assert item["body"] == want["body"]  # on the saved fixtures: exactly the same paragraphs
     assert GENERIC_BODY in item["extraction_warnings"]
-    for key in ("url", "title", "published_at", "description", "tags", "images", "page_count"):
+    # on the saved fixtures every field comes back as the site's selectors read it
+    for key in sorted(set(want) - {"extraction_warnings", "fetched_at"}):
         assert item[key] == want[key], key
-    assert item["authors"] == want["authors"]
-    if want["lead_image"] and item["lead_image"]:
-        assert item["lead_image"]["url"] == want["lead_image"]["url"]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -135,6 +132,25 @@ def test_fields_the_redesign_hides_fall_back_to_generic_sources() -> None:
     assert item.lead_image is not None and item.lead_image.caption == want["lead_image"]["caption"]
     for field in ("title", "published_at", "authors", "body"):
         assert f"fallback:{field}:{GENERIC_SOURCE}" in item.extraction_warnings
+
+
+def test_lead_image_without_structured_data_is_the_captioned_picture_above_the_body() -> None:
+    want = expected("caption_credit_shapes")
+    item = parse_redesigned("caption_credit_shapes")
+    assert item["lead_image"] == want["lead_image"]
+    assert f"fallback:lead_image:{GENERIC_SOURCE}" in item["extraction_warnings"]
+
+
+def test_logos_and_uncaptioned_pictures_are_no_lead_image() -> None:
+    text = "<p>" + "Kalimat isi berita yang panjang. " * 5 + "</p>"
+    html = (
+        "<body><div><a href='/'><img src='https://x.id/logo.png'></a>"
+        "<div><img src='https://x.id/ikon.png'></div>"
+        f"<div>{text}<div><img src='https://x.id/isi.jpg'><p>VIVA Militer: Isi</p></div>{text}"
+        "</div></div></body>"
+    )
+    item = parse_article("https://www.viva.co.id/militer/militer-dunia/1-x", [html])
+    assert item.lead_image is None and [i.url for i in item.images] == ["https://x.id/isi.jpg"]
 
 
 def test_editor_falls_back_to_the_editor_page_link() -> None:

@@ -31,7 +31,8 @@ from crawler import site
 from crawler.dates import parse_indonesian_datetime
 from crawler.extraction.body import PageBody, read_body
 from crawler.extraction.dom import Element, element_text, text_lines
-from crawler.extraction.images import caption_from
+from crawler.extraction.images import caption_from, picture_with_caption
+from crawler.items import ImageRecord
 
 CHROME_TAGS: frozenset[str] = frozenset(
     {
@@ -101,6 +102,21 @@ def dateline(root: Element) -> datetime | None:
         for text in texts:
             if (parsed := parse_indonesian_datetime(text)) is not None:
                 return parsed
+    return None
+
+
+def lead_picture(root: Element, page_url: str) -> ImageRecord | None:
+    """The first captioned picture above the body (not in a link, not in the chrome): a lead
+    image needs a caption or credit in the text around it, so a logo or an icon never is one;
+    None when the first picture is already inside the body."""
+    body, _ = _main_container(root)
+    for node in _outside_chrome(root):
+        if node is body:
+            return None
+        if node.tag == "img" and not any(a.tag == "a" for a in node.iterancestors()):
+            record, parts = picture_with_caption(node, root, page_url)
+            if record is not None and (parts.caption or parts.credit):
+                return record
     return None
 
 
@@ -235,4 +251,4 @@ def _form_box(node: Element, body: Element, chars: dict[Element, int]) -> Elemen
     return box
 
 
-__all__ = ["HEADLINE_TAG", "dateline", "extract_generic_body", "in_chrome"]
+__all__ = ["HEADLINE_TAG", "dateline", "extract_generic_body", "in_chrome", "lead_picture"]

@@ -139,10 +139,18 @@ def captioned_image(root: Element, url: str, page_url: str) -> ImageRecord | Non
     (enriches a lead image known only by its URL from JSON-LD or ``og:image``)."""
     for img in root.iter("img"):
         if image_url(img, page_url) == url:
-            frame = img  # past the wrappers without text (``<source>`` may wrap the img)
-            for ancestor in img.iterancestors():
-                if ancestor is root or text_lines(ancestor):
-                    break
-                frame = ancestor
-            return image_record(img, image_container(frame, root), page_url)
+            return picture_with_caption(img, root, page_url)[0]
     return None
+
+
+def picture_with_caption(
+    img: Element, root: Element, page_url: str
+) -> tuple[ImageRecord | None, CaptionParts]:
+    """A picture anywhere on the page with the caption and credit of the widest wrapper around
+    it that holds nothing else (:func:`image_with_caption` without a known container)."""
+    frame = img  # past the wrappers without text (``<source>`` may wrap the img)
+    for ancestor in img.iterancestors():
+        if ancestor is root or text_lines(ancestor):
+            break
+        frame = ancestor
+    return image_with_caption(img, image_container(frame, root), page_url)

@@ -33,7 +33,13 @@ from crawler.extraction.dom import (
     text_lines,
     xpath,
 )
-from crawler.extraction.generic import HEADLINE_TAG, dateline, extract_generic_body, in_chrome
+from crawler.extraction.generic import (
+    HEADLINE_TAG,
+    dateline,
+    extract_generic_body,
+    in_chrome,
+    lead_picture,
+)
 from crawler.extraction.images import captioned_image, lead_image
 from crawler.extraction.pages import page_count_of
 from crawler.extraction.text import join_paragraphs, split_paragraphs, unique
@@ -177,7 +183,8 @@ class ArticlePage:
 
     def lead_image_sources(self) -> list[Source]:
         """``div.main-content-image`` (with caption and credit), JSON-LD ``image``, og:image;
-        a URL-only image takes the caption and credit of its picture when the page shows it."""
+        a URL-only image takes the caption and credit of its picture when the page shows it;
+        last, the first captioned picture above the body (generic)."""
 
         def from_url(value: str | None) -> ImageRecord | None:
             if not value:
@@ -189,6 +196,10 @@ class ArticlePage:
             ("dom", lambda: lead_image(self.root, self.url) if self.root is not None else None),
             ("jsonld", lambda: from_url(jsonld.url(self.ld.get("image")))),
             ("og", lambda: from_url(self._css(site.META_IMAGE))),
+            (
+                GENERIC_SOURCE,
+                lambda: lead_picture(self.root, self.url) if self.root is not None else None,
+            ),
         ]
 
     def body_sources(self, pages: Sequence[ArticlePage] = ()) -> list[Source]:
