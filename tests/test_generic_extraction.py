@@ -29,7 +29,7 @@ from sample_site.redesign import ARTICLE_CLASS_RENAMES, paragraph_scores, rename
 from sample_site.render import render_article_pages
 from sample_site.spec import ArticleSpec
 from tests.redesigned_fixtures import ORIGINAL, REDESIGNED, redesigned_pages
-from tests.test_extraction import NAMES, expected, fixture_pages, pages_to_fetch
+from tests.test_extraction import NAMES, SPEC, expected, fixture_pages, pages_to_fetch
 
 GENERIC_BODY = f"fallback:body:{GENERIC_SOURCE}"
 WHEN = datetime(2026, 1, 1, tzinfo=UTC)
@@ -227,6 +227,11 @@ HOSTILE = {
     + "</p></footer><nav><p>"
     + "kata " * 100
     + "</p></nav></body>",
+    "image gallery": "<body><div>"
+    + "".join(f"<span><img src='https://x.id/{n}.jpg'></span>" for n in range(5000))
+    + "</div><p>Foto</p></body>",
+    "sign-up box only": "<body><div><p>Dapatkan berita militer terbaru setiap hari di kotak"
+    " masuk Anda.</p><form><input name='email'><button>Daftar</button></form></div></body>",
     "form box": "<body><div><form><p>" + "isi formulir " * 40 + "</p><input></form></div></body>",
 }
 
@@ -263,6 +268,16 @@ RELATED_LIST = (
 )
 
 
+@pytest.mark.parametrize("body_class", ["main-content-detail", "rd-article-body"])
+def test_a_gallery_of_thousands_in_the_body_reads_each_wrapper_once(body_class: str) -> None:
+    """5,000 pictures in one wrapper without text: linear (quadratic took minutes)."""
+    gallery = "".join(f"<span><img src='https://x.id/{n}.jpg'></span>" for n in range(5000))
+    html = f"<body><div class='{body_class}'><p>{LONG * 3}</p><div>{gallery}</div></div></body>"
+    item = parse_article("https://www.viva.co.id/militer/militer-dunia/1-x", [html])
+    assert item.body == normalize_text(LONG * 3)
+    assert len(item.images) == 5000
+
+
 def generic_paragraphs(html: str) -> list[str]:
     root = parse_html(html)
     assert root is not None
@@ -284,6 +299,25 @@ def test_a_second_block_joins_the_best_one_but_not_what_lies_beyond() -> None:
         f"{RELATED_LIST}<div><p>Akhir {LONG * 2}</p></div><div><p>Bagikan</p></div></div></body>"
     )
     assert [p.split()[0] for p in generic_paragraphs(html)] == ["Awal", "Akhir"]
+
+
+def test_redesigned_multipage_article_merges_as_the_original() -> None:
+    """Pages of a few short paragraphs (the last one two words long), in every order the
+    crawl may fetch them: one body, teasers and repeated pages removed, as the site's path."""
+    pages = {
+        key: rename_classes(html, ARTICLE_CLASS_RENAMES)
+        for key, html in render_article_pages(SPEC).items()
+    }
+    want = expected_fields(SPEC)["body"]
+    for sequence in (
+        [pages[1], pages[2], pages[3]],
+        [pages["all"], pages[2], pages[3]],
+        [pages["all"]],
+        [pages["all"], pages["all"]],
+    ):
+        item = parse_article(SPEC.canonical + "?page=all", sequence)
+        assert item.body == want and GENERIC_BODY in item.extraction_warnings
+        assert "..." not in item.body and "Judul Terkait" not in item.body
 
 
 _WORDS = st.sampled_from(

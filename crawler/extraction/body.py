@@ -11,7 +11,12 @@ from dataclasses import dataclass, field, replace
 
 from crawler import site
 from crawler.extraction.dom import Element, css, css_any, element_text, text_lines
-from crawler.extraction.images import CaptionParts, image_container, image_with_caption
+from crawler.extraction.images import (
+    CaptionParts,
+    Captions,
+    image_container,
+    image_with_caption,
+)
 from crawler.extraction.text import join_paragraphs, normalize_text
 from crawler.items import ImageRecord
 
@@ -70,11 +75,12 @@ def read_body(body: Element, noise: set[Element], page_url: str) -> PageBody:
     and the noise differently."""
     page = PageBody(found=True)
     pictures: dict[Element, tuple[ImageRecord, CaptionParts]] = {}
+    captions: Captions = {}
     for img in body.iter("img"):
         if any(a in noise for a in img.iterancestors()):
             continue
-        container = image_container(img, body)
-        record, parts = image_with_caption(img, container, page_url)
+        container = image_container(img, body, captions)
+        record, parts = image_with_caption(img, container, page_url, captions)
         if record is not None:
             page.images.append(record)
             pictures[container] = (record, parts)

@@ -8,8 +8,9 @@ structure.
    ``header``, ``footer``, forms, scripts) scores its text that is not link text; captions,
    credits and "Baca Juga" lines score nothing. Its parent gets the score, its grandparent
    half of it, paragraphs inside ``<article>``/``<main>`` count more (readability's scheme).
-2. The best-scored element is the body; siblings scored nearly as well (an article split in
-   several blocks) join it, through their common parent.
+2. The best-scored element that is no widget is the body. It grows to its parent when the
+   parent holds as many paragraphs of its own (the best was a teaser or quote box inside the
+   body), else siblings scored nearly as well (an article split in blocks) join it.
 3. Inside it, noise is what a reader skips: blocks whose text is mostly link text (related
    headlines, "Baca Juga" boxes, share bars, tag and page lists), small boxes around a form
    (newsletter sign-up), elements named like comments, shares, ads or promotions.
@@ -21,6 +22,7 @@ One pass over the document to score and one over the body to measure: linear in 
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections import defaultdict
 from collections.abc import Iterator
@@ -33,6 +35,7 @@ from crawler.extraction.body import PageBody, read_body
 from crawler.extraction.dom import Element, element_text, text_lines
 from crawler.extraction.images import caption_from, picture_with_caption
 from crawler.items import ImageRecord
+from crawler.urls import page_number
 
 CHROME_TAGS: frozenset[str] = frozenset(
     {
@@ -60,8 +63,11 @@ MAIN_BONUS = 1.5
 
 MIN_PARAGRAPH_CHARS = 25
 """Shorter paragraphs do not score (labels, bylines, single links)."""
-MIN_BODY_SCORE = 80.0
-"""A best candidate scoring less holds no article text (an index, an error page)."""
+MIN_BODY_SCORE = 40.0
+"""A best candidate scoring less holds no article text (an index, an error page); on page
+2..N of an article any paragraph text is enough (see :func:`extract_generic_body`)."""
+MAX_CANDIDATES = 5
+"""Best-scored candidates tried in turn when the best ones are widgets."""
 SIBLING_SHARE = 0.2
 """A sibling of the best candidate scoring at least this share of it is part of the body."""
 LINK_DENSITY_MAX = 0.5
@@ -74,6 +80,10 @@ DATELINE_MAX_CHARS = 80
 DATELINE_MAX_DESCENDANTS = 8
 """An element with more descendants is not one dateline (its own text is still tried)."""
 
+LEAD_PICTURE_CANDIDATES = 10
+"""Pictures above the body tried as the lead image (each costs a look at its wrappers' text;
+a gallery of thousands must not)."""
+
 NOISE_NAME_RE = re.compile(
     r"comment|share|sharing|social|sponsor|promo|advert|newsletter|subscribe"
     r"|(?:^|[-_\s])ads?(?:[-_\s]|$)",
@@ -83,8 +93,13 @@ NOISE_NAME_RE = re.compile(
 
 
 def extract_generic_body(root: Element, page_url: str) -> PageBody:
-    """The body of a page by density (see the module docstring); empty when none stands out."""
-    body, outside = _main_container(root)
+    """The body of a page by density (see the module docstring); empty when none stands out.
+
+    Page 2..N of an article (``?page=N`` in ``page_url``) may end it with one short paragraph:
+    when nothing scores there, any paragraph text counts (the first page said it is one)."""
+    body, outside = _main_container(root, MIN_PARAGRAPH_CHARS, MIN_BODY_SCORE)
+    if body is None and (page_number(page_url) or 1) > 1:
+        body, outside = _main_container(root, 1, 1.0)
     if body is None:
         return PageBody()
     return read_body(body, outside | _noise(body), page_url)
@@ -109,11 +124,13 @@ def lead_picture(root: Element, page_url: str) -> ImageRecord | None:
     """The first captioned picture above the body (not in a link, not in the chrome): a lead
     image needs a caption or credit in the text around it, so a logo or an icon never is one;
     None when the first picture is already inside the body."""
-    body, _ = _main_container(root)
+    body, _ = _main_container(root, MIN_PARAGRAPH_CHARS, MIN_BODY_SCORE)
+    tried = 0
     for node in _outside_chrome(root):
-        if node is body:
+        if node is body or tried == LEAD_PICTURE_CANDIDATES:
             return None
         if node.tag == "img" and not any(a.tag == "a" for a in node.iterancestors()):
+            tried += 1
             record, parts = picture_with_caption(node, root, page_url)
             if record is not None and (parts.caption or parts.credit):
                 return record
@@ -138,20 +155,34 @@ def _outside_chrome(root: Element) -> Iterator[Element]:
         )
 
 
-def _main_container(root: Element) -> tuple[Element | None, set[Element]]:
+def _main_container(
+    root: Element, min_paragraph: int, min_score: float
+) -> tuple[Element | None, set[Element]]:
     """The element holding the article text, and the children of it left out (siblings of the
-    best candidate that are not part of the body when several siblings make it)."""
-    scores = _scores(root)
-    if not scores:
-        return None, set()
-    best = max(scores, key=scores.__getitem__)
-    top = scores[best]
-    if top < MIN_BODY_SCORE:
-        return None, set()
+    best candidate that are not part of the body when several siblings make it). A candidate
+    that is a widget (a sign-up box, an element named like an ad) gives way to the next one."""
+    scores = _scores(root, min_paragraph)
+    ranked = heapq.nlargest(MAX_CANDIDATES, scores, key=scores.__getitem__)
+    for best in ranked:
+        if scores[best] < min_score:
+            break
+        if not _is_widget(best):
+            return _widened(best, scores)
+    return None, set()
+
+
+def _widened(best: Element, scores: dict[Element, float]) -> tuple[Element, set[Element]]:
+    """The best candidate grown to the body it is part of: to its parent when that parent
+    holds at least as many paragraphs of its own (``best`` is a box inside the body: a teaser,
+    a quote), else to the siblings scored nearly as well (an article split in blocks)."""
     parent = best.getparent()
     if parent is None:
         return best, set()
+    inner = sum(1 for _ in best.iterdescendants(*site.BODY_BLOCK_TAGS))
+    if _own_paragraphs(parent) >= inner:
+        return parent, set()
     siblings = [child for child in parent if isinstance(child.tag, str)]
+    top = scores[best]
     kept = [i for i, child in enumerate(siblings) if scores.get(child, 0) >= top * SIBLING_SHARE]
     if len(kept) < 2:
         return best, set()
@@ -159,7 +190,21 @@ def _main_container(root: Element) -> tuple[Element | None, set[Element]]:
     return parent, {child for i, child in enumerate(siblings) if not first <= i <= last}
 
 
-def _scores(root: Element) -> dict[Element, float]:
+def _own_paragraphs(node: Element) -> int:
+    """Children of ``node`` that are paragraphs with text (not caption or credit lines)."""
+    return sum(1 for child in node if child.tag in site.BODY_BLOCK_TAGS and _paragraph_chars(child))
+
+
+def _is_widget(node: Element) -> bool:
+    """Whether ``node`` is named like a widget, or is a small box whose own child is a form
+    (a sign-up box: a line of pitch and a form; not a body that holds such a box)."""
+    if NOISE_NAME_RE.search(f"{node.get('class') or ''} {node.get('id') or ''}"):
+        return True
+    has_form = any(child.tag in FORM_TAGS for child in node)
+    return has_form and len(element_text(node)) <= FORM_BOX_MAX_CHARS
+
+
+def _scores(root: Element, min_paragraph: int) -> dict[Element, float]:
     """Paragraph text credited to each paragraph's parent (full) and grandparent (half)."""
     scores: dict[Element, float] = defaultdict(float)
     stack: list[tuple[Element, bool, bool]] = [(root, False, False)]
@@ -171,7 +216,7 @@ def _scores(root: Element) -> dict[Element, float]:
                 continue
             if tag in site.BODY_BLOCK_TAGS and not in_link:
                 length = _paragraph_chars(child)
-                if length >= MIN_PARAGRAPH_CHARS:
+                if length >= min_paragraph:
                     weight = length * (MAIN_BONUS if in_main else 1.0)
                     scores[node] += weight
                     grandparent = node.getparent()
