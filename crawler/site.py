@@ -106,6 +106,10 @@ EDITOR_LABEL_RE = re.compile(r"^\s*(?:editor|redaktur)\s*:?\s*", re.IGNORECASE) 
 AUTHOR_LABEL_RE = re.compile(
     r"^\s*(?:penulis|reporter|oleh|laporan)\s*:?\s*", re.IGNORECASE
 )  # [guess]
+AUTHOR_PAGE_LINKS = "a[href*='/penulis/'], a[href*='/author/']"  # [text]
+"""Links to an author's page, found by URL whatever their class (the authors' last source)."""
+EDITOR_PAGE_LINKS = "a[href*='/editor/']"  # [text]
+"""Links to the editor's page, found by URL (the editor's last source)."""
 BREADCRUMB = "ul.breadcrumb a.breadcrumb-step"  # [code] text in a child div
 TAGS = "div.topic-list-container a"  # [code]
 

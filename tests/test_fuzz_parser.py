@@ -194,6 +194,36 @@ def test_mutated_pages_parse_and_pass_or_drop_cleanly(
     OUTCOMES[through_pipelines(item)] += 1
 
 
+CLASS_ATTR_RE = re.compile(r"""\sclass\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+)""", re.IGNORECASE)
+
+
+def strip_classes(html: str) -> str:
+    """``html`` without any ``class`` attribute: no site selector matches, the generic
+    extraction reads every field the JSON-LD and meta tags do not give."""
+    return CLASS_ATTR_RE.sub("", html)
+
+
+@FUZZ
+@given(
+    name=st.sampled_from(sorted(URLS)),
+    mutations=st.lists(MUTATION, max_size=8),
+    url_id=st.none() | HUGE_NUMBERS,
+)
+def test_mutated_pages_without_classes_parse_and_pass_or_drop_cleanly(
+    name: str, mutations: list[tuple[Any, ...]], url_id: str | None
+) -> None:
+    url = URLS[name]
+    if url_id is not None:
+        url = ARTICLE_ID_RE.sub(rf"\g<1>{url_id}\g<3>", url)
+    pages = [mutate(strip_classes(page), mutations) for page in PAGES[name]]
+    try:
+        item = parse_article(url, pages, fetched_at=FETCHED)
+    except NotAnArticle:
+        OUTCOMES["not an article (no classes)"] += 1
+        return
+    OUTCOMES[through_pipelines(item) + " (no classes)"] += 1
+
+
 def test_unmutated_fixtures_are_stored() -> None:
     """The baseline the fuzzing departs from: every fixture passes as it is."""
     for name, url in URLS.items():

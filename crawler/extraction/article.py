@@ -1,8 +1,8 @@
 """``parse_article``: one VIVA Militer article (all its pages) becomes one ``ArticleItem``.
 
 The fields are read by :class:`~crawler.extraction.page.ArticlePage` (JSON-LD and meta tags
-first, the DOM as fallback); this module only assembles them, merges the pages' bodies and
-computes the derived fields (word count, content hash) once. Every fallback or absence is
+first, the DOM as fallback, generic sources last); this module only assembles them and computes
+the derived fields (word count, content hash) once. Every fallback or absence is
 recorded in ``extraction_warnings``; a malformed page never raises.
 """
 
@@ -13,9 +13,8 @@ from datetime import datetime
 
 from crawler import site
 from crawler.dates import format_datetime, utc_isoformat
-from crawler.extraction.body import merge_pages
 from crawler.extraction.page import ArticlePage
-from crawler.extraction.text import content_hash, join_paragraphs
+from crawler.extraction.text import content_hash
 from crawler.extraction.warnings import FieldLog
 from crawler.items import ArticleItem
 from crawler.urls import article_page_url, article_parts, canonical_article_url
@@ -60,9 +59,8 @@ def parse_article(
     authors, editor = first.people(log)
     tags = log.pick("tags", first.tag_sources()) or []
     lead = log.pick("lead_image", first.lead_image_sources())
-    bodies = [page.body for page in parsed]
-    dom_body = join_paragraphs(merge_pages(bodies))
-    body = log.pick("body", [("dom", lambda: dom_body), ("jsonld", first.jsonld_body)]) or ""
+    found = log.pick("body", first.body_sources(parsed))
+    body = found.text if found else ""
     return ArticleItem(
         url=canonical,
         article_id=article_id,
@@ -76,7 +74,7 @@ def parse_article(
         editor=editor,
         tags=tags,
         lead_image=lead,
-        images=[image for b in bodies for image in b.images],
+        images=found.images if found else [],
         body=body,
         page_count=max(len(pages), *(page.page_count for page in parsed)),
         word_count=len(body.split()),

@@ -11,8 +11,13 @@ from dataclasses import dataclass, field, replace
 
 from crawler import site
 from crawler.extraction.dom import Element, css, css_any, element_text, text_lines
-from crawler.extraction.images import CaptionParts, image_container, image_with_caption
-from crawler.extraction.text import normalize_text
+from crawler.extraction.images import (
+    CaptionParts,
+    Captions,
+    image_container,
+    image_with_caption,
+)
+from crawler.extraction.text import join_paragraphs, normalize_text
 from crawler.items import ImageRecord
 
 
@@ -28,6 +33,26 @@ class PageBody:
     """Whether the body container exists on the page at all."""
 
 
+@dataclass(slots=True)
+class ArticleBody:
+    """The body of a whole article as one source gives it: its text and in-body pictures
+    (false without text, so that the next source is tried)."""
+
+    text: str
+    images: list[ImageRecord] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.text)
+
+
+def merged_body(pages: list[PageBody]) -> ArticleBody:
+    """The article from its pages' bodies: paragraphs merged (:func:`merge_pages`), pictures
+    of every page."""
+    return ArticleBody(
+        join_paragraphs(merge_pages(pages)), [image for page in pages for image in page.images]
+    )
+
+
 def find_body(root: Element) -> Element | None:
     """The body container, or None when the template changed."""
     found = css(site.BODY)(root)
@@ -40,13 +65,22 @@ def extract_body(root: Element, page_url: str) -> PageBody:
     if body is None:
         return PageBody()
     noise = {el for el in css_any(site.BODY_NOISE)(body) if el is not body}
+    return read_body(body, noise, page_url)
+
+
+def read_body(body: Element, noise: set[Element], page_url: str) -> PageBody:
+    """Paragraphs, in-body pictures and page breaks of the container ``body``, the elements of
+    ``noise`` (and all they hold) left out: the part shared by the site's body selector and
+    the generic extraction (:mod:`~crawler.extraction.generic`), which only find the container
+    and the noise differently."""
     page = PageBody(found=True)
     pictures: dict[Element, tuple[ImageRecord, CaptionParts]] = {}
+    captions: Captions = {}
     for img in body.iter("img"):
         if any(a in noise for a in img.iterancestors()):
             continue
-        container = image_container(img, body)
-        record, parts = image_with_caption(img, container, page_url)
+        container = image_container(img, body, captions)
+        record, parts = image_with_caption(img, container, page_url, captions)
         if record is not None:
             page.images.append(record)
             pictures[container] = (record, parts)

@@ -100,10 +100,10 @@ def image_record(img: Element, container: Element, page_url: str) -> ImageRecord
 
 
 def image_with_caption(
-    img: Element, container: Element, page_url: str
+    img: Element, container: Element, page_url: str, captions: Captions | None = None
 ) -> tuple[ImageRecord | None, CaptionParts]:
     """:func:`image_record` and what its container's text held (a credit may be awaited)."""
-    parts = split_caption(text_lines(container))
+    parts = wrapper_caption(container, captions)
     src = image_url(img, page_url)
     if src is None:
         return None, parts
@@ -112,13 +112,27 @@ def image_with_caption(
     return ImageRecord(url=src, caption=caption, credit=parts.credit), parts
 
 
-def image_container(img: Element, body: Element) -> Element:
+Captions = dict[Element, CaptionParts]
+"""What the text of each wrapper read so far holds, for the pictures of one page: pictures
+sharing a wrapper (a gallery of thousands) read its text once, not once each."""
+
+
+def wrapper_caption(node: Element, captions: Captions | None) -> CaptionParts:
+    """:func:`split_caption` of ``node``'s text, remembered in ``captions`` when given."""
+    if captions is None:
+        return split_caption(text_lines(node))
+    if node not in captions:
+        captions[node] = split_caption(text_lines(node))
+    return captions[node]
+
+
+def image_container(img: Element, body: Element, captions: Captions | None = None) -> Element:
     """Widest wrapper of ``img`` inside ``body`` that holds only caption/credit text."""
     container = img
     for ancestor in img.iterancestors():
         if ancestor is body or ancestor.tag not in site.IMAGE_CONTAINER_TAGS:
             break
-        if split_caption(text_lines(ancestor)).other:
+        if wrapper_caption(ancestor, captions).other:
             break
         container = ancestor
     return container
@@ -132,3 +146,25 @@ def lead_image(root: Element, page_url: str) -> ImageRecord | None:
             if record is not None:
                 return record
     return None
+
+
+def captioned_image(root: Element, url: str, page_url: str) -> ImageRecord | None:
+    """The page's picture of ``url`` with the caption and credit around it, wherever it sits
+    (enriches a lead image known only by its URL from JSON-LD or ``og:image``)."""
+    for img in root.iter("img"):
+        if image_url(img, page_url) == url:
+            return picture_with_caption(img, root, page_url)[0]
+    return None
+
+
+def picture_with_caption(
+    img: Element, root: Element, page_url: str
+) -> tuple[ImageRecord | None, CaptionParts]:
+    """A picture anywhere on the page with the caption and credit of the widest wrapper around
+    it that holds nothing else (:func:`image_with_caption` without a known container)."""
+    frame = img  # past the wrappers without text (``<source>`` may wrap the img)
+    for ancestor in img.iterancestors():
+        if ancestor is root or text_lines(ancestor):
+            break
+        frame = ancestor
+    return image_with_caption(img, image_container(frame, root), page_url)
