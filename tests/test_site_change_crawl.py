@@ -18,6 +18,7 @@ from crawler.arguments import WIB
 from sample_site.catalog import generated_articles, make_article
 from sample_site.render import ArticleSpec
 from sample_site.server import SampleSite
+from tests.cli_helpers import viva
 from tests.crawling import articles, crawl, describe, last_run, stat
 from tests.test_site_change_blocking import MENTIONS
 
@@ -239,3 +240,62 @@ def test_challenge_on_article_pages_fails_the_run_with_the_reason(
     assert status == 503
     assert any(f"blocked: {LIVE} of {LIVE} article pages" in w for w in warnings)
     assert {a.status for a in articles(database_url).values()} <= {"live"}
+
+
+def test_article_redesign_archives_through_fallbacks_and_says_so_in_the_same_run(
+    sample: SampleSite, database_url: str, yesterday: date
+) -> None:
+    """Every class of the article template renamed (URLs, JSON-LD, meta tags unchanged): the
+    generic fallbacks archive the articles as the site's own selectors would have."""
+    from sample_site.expected import expected_fields
+    from sample_site.redesign import paragraph_scores
+
+    sample.redesign = "article"
+    done = backfill(sample, database_url, yesterday)
+    assert done.returncode == 0, describe(done)
+    archived = articles(database_url)
+    assert len(archived) >= 27, describe(done)
+    for article_id, article in archived.items():
+        want = expected_fields(sample.articles[article_id])
+        assert article.title == want["title"]
+        assert article.published_at == sample.articles[article_id].published_at
+        precision, recall = paragraph_scores(article.body, want["body"])
+        assert recall >= 0.9 and precision >= 0.9, (article_id, precision, recall)
+        assert "fallback:body:generic" in article.extraction_warnings
+    run = last_run(database_url)
+    assert run.status == "finished"
+    status, warnings = health(database_url)
+    assert status == 503
+    assert any("article markup changed: fields read from fallbacks (body in" in w for w in warnings)
+    assert "article markup changed" in done.stderr, "the crawl's own log says it too"
+
+
+def test_combined_redesign_still_archives_and_names_both_changes(
+    sample: SampleSite, database_url: str, yesterday: date
+) -> None:
+    sample.redesign = "combined"
+    done = backfill(sample, database_url, yesterday)
+    assert done.returncode == 0, describe(done)
+    assert len(articles(database_url)) >= 27
+    shown = viva("--database-url", database_url, "runs")
+    assert "article markup changed" in shown.stdout and "listing markup changed" in shown.stdout
+
+
+def test_a_broken_parser_fails_the_run_as_markup_changed(
+    sample: SampleSite, database_url: str, yesterday: date
+) -> None:
+    """The first real run with a wrong selector is a redesign too: blind, failed, exit 1."""
+    from tests.blind_parser import SETTINGS
+
+    since = (yesterday - timedelta(days=DAYS - 1)).isoformat()
+    done = crawl(
+        sample.base_url, database_url, "mode=backfill", f"since={since}",
+        f"until={yesterday.isoformat()}", settings=SETTINGS,
+    )  # fmt: skip
+    assert done.returncode == 1, describe(done)
+    run = last_run(database_url)
+    assert run.status == "failed"
+    assert run.finish_reason.startswith(
+        f"markup changed: {LIVE} of {LIVE} article pages yielded no article (missing title {LIVE})"
+    )
+    assert articles(database_url) == {}
