@@ -266,7 +266,10 @@ def test_article_redesign_archives_through_fallbacks_and_says_so_in_the_same_run
     assert run.status == "finished"
     status, warnings = health(database_url)
     assert status == 503
-    assert any("article markup changed: fields read from fallbacks (body in" in w for w in warnings)
+    assert any("article markup changed: fields read from fallbacks (" in w for w in warnings), (
+        warnings
+    )
+    assert any("body in 2" in w for w in warnings), warnings
     assert "article markup changed" in done.stderr, "the crawl's own log says it too"
 
 
