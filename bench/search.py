@@ -28,6 +28,7 @@ from typing import Any
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from bench.common import database, print_table
+from crawler.extraction.text import content_hash
 from crawler.importer import ArchiveImport
 from storage.engine import get_engine
 from storage.migrate import upgrade
@@ -115,6 +116,7 @@ def items(count: int, words_per_body: int, seed: int = 7) -> Iterator[dict[str, 
             for i in range(0, len(body_words), 60)
         ]
         title = " ".join(rng.choices(words, cum_weights=weights, k=8)).capitalize()
+        body = "VIVA – " + "\n\n".join(paragraphs)
         subchannel = SUBCHANNELS[n % 2]
         published = start + step * n
         yield {
@@ -131,10 +133,11 @@ def items(count: int, words_per_body: int, seed: int = 7) -> Iterator[dict[str, 
             "tags": rng.sample(TAGS, 2),
             "lead_image": None,
             "images": [],
-            "body": "VIVA – " + "\n\n".join(paragraphs),
+            "body": body,
             "page_count": 1,
             "fetched_at": published.isoformat(),
             "extraction_warnings": [],
+            "content_hash": content_hash(title, body),  # a record of `viva-archive export`
         }
 
 
