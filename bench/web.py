@@ -272,6 +272,12 @@ class Measure:
     failures: int
     cpu: list[float] = field(default_factory=list)
 
+    @property
+    def cpu_ms(self) -> float:
+        """Server CPU milliseconds per request (all processes): what a request costs, whatever
+        else the machine is doing."""
+        return sum(self.cpu) * 1000 / self.requests if self.requests else float("inf")
+
 
 WRK_SCRIPT = """
 first, last, key_first = {first}, {last}, {key_first}
@@ -306,27 +312,20 @@ class Load:
         return endpoint.in_flight or self.concurrency
 
 
-def wrk_load(base: str, endpoint: Endpoint, span: Span, load: Load) -> Measure:
-    """``wrk`` (C, two threads) keeping the connections busy, after the warm-up."""
+def wrk_load(base: str, endpoint: Endpoint, span: Span, in_flight: int, seconds: float) -> Measure:
+    """``wrk`` (C, two threads) keeping ``in_flight`` connections busy for ``seconds``."""
     script = WRK_SCRIPT.format(
         first=span.first, last=span.last, key_first=span.key_first, lua=endpoint.lua(),
         words=", ".join(f'"{word}"' for word in SEARCH_WORDS),
         paths=", ".join(f'"{path}"' for path in endpoint.revalidated),
         tags=", ".join(f"[[{tag}]]" for tag in endpoint.revalidated.values()),
     )  # fmt: skip
-    in_flight = load.in_flight(endpoint)
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as lua:
         lua.write(script)
         lua.flush()
-        threads = str(min(2, in_flight))
-        command = ["wrk", "-t", threads, "-c", str(in_flight), "--timeout", "30s", "-s", lua.name]
-        if load.warmup > 0:
-            warm = [*command, "-d", f"{max(1, round(load.warmup))}s", base]
-            subprocess.run(warm, capture_output=True, check=True)
-        out = subprocess.run(
-            [*command, "-d", f"{max(1, round(load.seconds))}s", base],
-            capture_output=True, text=True, check=True,
-        ).stdout  # fmt: skip
+        command = ["wrk", "-t", str(min(2, in_flight)), "-c", str(in_flight), "--timeout", "30s"]
+        command += ["-s", lua.name, "-d", f"{max(1, round(seconds))}s", base]
+        out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     requests, micros, p50, p95, failures = (int(v) for v in out.split("RESULT")[1].split())
     if requests == 0:  # nothing finished within the window: slower than the window itself
         return Measure(endpoint.name, 0, 0.0, float("inf"), float("inf"), failures)
@@ -335,12 +334,13 @@ def wrk_load(base: str, endpoint: Endpoint, span: Span, load: Load) -> Measure:
     )
 
 
-async def client_load(base: str, endpoint: Endpoint, span: Span, load: Load) -> Measure:
+async def client_load(
+    base: str, endpoint: Endpoint, span: Span, in_flight: int, seconds: float
+) -> Measure:
     """The same with an asyncio httpx client (when wrk is not installed): heavier, so it
     takes CPU from the server on a small machine."""
     latencies: list[float] = []
     failures = 0
-    in_flight = load.in_flight(endpoint)
     limits = httpx.Limits(max_connections=in_flight, max_keepalive_connections=in_flight)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
 
@@ -358,11 +358,9 @@ async def client_load(base: str, endpoint: Endpoint, span: Span, load: Load) -> 
                 failures += response.status_code not in (200, 304)
                 latencies.append(time.perf_counter() - started)
 
-        warm_until = time.perf_counter() + load.warmup
-        await asyncio.gather(*(worker(-n - 1, warm_until) for n in range(in_flight)))
-        latencies.clear()
         started = time.perf_counter()
-        await asyncio.gather(*(worker(n, started + load.seconds) for n in range(in_flight)))
+        seeds = [random.randrange(2**32) for _ in range(in_flight)]
+        await asyncio.gather(*(worker(seed, started + seconds) for seed in seeds))
         wall = time.perf_counter() - started
     ordered = sorted(latencies)
 
@@ -374,13 +372,21 @@ async def client_load(base: str, endpoint: Endpoint, span: Span, load: Load) -> 
     return Measure(endpoint.name, len(ordered), len(ordered) / wall, ms(0.5), ms(0.95), failures)
 
 
-def measure(server: Server, endpoint: Endpoint, span: Span, load: Load) -> Measure:
-    """One endpoint under load, with each serving process's CPU seconds meanwhile."""
-    before = server.cpu_seconds()
+def generate(base: str, endpoint: Endpoint, span: Span, in_flight: int, seconds: float) -> Measure:
+    """Load from wrk, else from the httpx client."""
     if shutil.which("wrk"):
-        result = wrk_load(server.base, endpoint, span, load)
-    else:
-        result = asyncio.run(client_load(server.base, endpoint, span, load))
+        return wrk_load(base, endpoint, span, in_flight, seconds)
+    return asyncio.run(client_load(base, endpoint, span, in_flight, seconds))
+
+
+def measure(server: Server, endpoint: Endpoint, span: Span, load: Load) -> Measure:
+    """One endpoint under load after its warm-up, with each serving process's CPU seconds
+    during the timed window."""
+    in_flight = load.in_flight(endpoint)
+    if load.warmup > 0:
+        generate(server.base, endpoint, span, in_flight, load.warmup)
+    before = server.cpu_seconds()
+    result = generate(server.base, endpoint, span, in_flight, load.seconds)
     after = server.cpu_seconds()
     result.cpu = sorted((after[pid] - before.get(pid, 0.0) for pid in after), reverse=True)
     return result
@@ -418,10 +424,11 @@ def cpu_spread(cpu: Sequence[float]) -> str:
 
 def print_detail(title: str, results: Sequence[Measure]) -> None:
     print(title)
-    headers = ("endpoint", "requests", "req/s", "p50 ms", "p95 ms", "failed", "CPU s/process")
+    headers = ("endpoint", "requests", "req/s", "p50 ms", "p95 ms", "failed", "CPU ms/req",
+               "CPU s/process")  # fmt: skip
     rows = [
         [m.name, m.requests, f"{m.rps:.0f}", f"{m.p50:.1f}", f"{m.p95:.1f}", m.failures,
-         cpu_spread(m.cpu)]
+         f"{m.cpu_ms:.2f}", cpu_spread(m.cpu)]
         for m in results
     ]  # fmt: skip
     bench_table(headers, rows)
@@ -437,11 +444,12 @@ def print_side_by_side(title: str, ours: Sequence[Measure], theirs: Sequence[Mea
         better = their.rps == 0 or our.rps / their.rps
         ahead = ahead and our.rps > their.rps and our.failures == 0
         rows.append(
-            [their.name, f"{our.rps:.0f}", f"{our.p95:.1f}", f"{their.rps:.0f}",
-             f"{their.p95:.1f}", their.failures,
+            [their.name, f"{our.rps:.0f}", f"{our.p95:.1f}", f"{our.cpu_ms:.2f}",
+             f"{their.rps:.0f}", f"{their.p95:.1f}", f"{their.cpu_ms:.2f}", their.failures,
              "all" if better is True else f"{better:.1f}x"]
         )  # fmt: skip
-    headers = ("endpoint", "ours req/s", "p95 ms", "Datasette req/s", "p95 ms", "failed", "ours")
+    headers = ("endpoint", "ours req/s", "p95 ms", "CPU ms/req", "Datasette req/s", "p95 ms",
+               "CPU ms/req", "failed", "ours ×")  # fmt: skip
     bench_table(headers, rows)
     return ahead
 
