@@ -46,4 +46,8 @@ def run(args: argparse.Namespace) -> int:
         for r in records
     ]
     print_table(TABLE_HEADERS, rows)
+    for r in records:  # why a run failed, or what it warned of: the words to act on
+        notes = [] if r["status"] == "finished" else [r["finish_reason"] or r["status"]]
+        for note in [*notes, *r["warnings"]]:
+            print(f"run {r['id']}: {note}")
     return 0

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crawl_stats import keys
+from crawl_stats.site_change import blind_spot, site_changes
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_ARGUMENTS, EXIT_ALREADY_RUNNING = 0, 1, 2, 3
 
@@ -19,6 +20,9 @@ class Outcome:
     reason: str
     counters: dict[str, int] = field(default_factory=dict)
     dropped_reasons: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    """What the stats say about the site changing (see :mod:`crawl_stats.site_change`) when the
+    run still archived through it: logged with the summary, named by the health checks."""
 
     @property
     def exit_code(self) -> int:
@@ -37,11 +41,15 @@ class Outcome:
 
 def outcome_from_stats(stats: Mapping[str, Any]) -> Outcome:
     """Classify a crawl: ``finished`` only if Scrapy finished, every batch was stored, every
-    fetched article page was captured in the WARC files, and discovery reached the site."""
+    fetched article page was captured in the WARC files, discovery reached the site, and the
+    run did not go blind (most article pages yielding no article, or a bot wall)."""
     reason = str(stats.get(keys.FINISH_REASON) or "unknown")
     discovery_failures = _counts(stats, keys.DISCOVERY_FAILED_PREFIX)
+    blind = blind_spot(stats)
     if stats.get(keys.STORE_ERRORS):
         status, reason = "failed", f"storage errors ({stats[keys.STORE_ERRORS]} batches)"
+    elif blind is not None and reason == "finished":  # a wall or a redesign: say which
+        status, reason = "failed", blind.message
     elif not stats.get(keys.RESPONSES) and stats.get(keys.DOWNLOAD_EXCEPTIONS):
         status, reason = "failed", "site unreachable: no response at all"
     elif discovery_failures and not stats.get(keys.DISCOVERY_OK):
@@ -76,7 +84,8 @@ def outcome_from_stats(stats: Mapping[str, Any]) -> Outcome:
         "extraction_warnings": int(stats.get(keys.ITEMS_WITH_WARNINGS, 0)),
         "errors": int(stats.get(keys.LOGGED_ERRORS, 0)),
     }
-    return Outcome(status, reason, counters, dropped)
+    warnings = [finding.message for finding in site_changes(stats) if finding.message != reason]
+    return Outcome(status, reason, counters, dropped, warnings)
 
 
 def _counts(stats: Mapping[str, Any], prefix: str) -> dict[str, int]:

@@ -24,7 +24,7 @@ from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
 from crawl_stats import keys
-from crawler.extraction import PARSER_VERSION, parse_article
+from crawler.extraction import PARSER_VERSION, ArticlePage, parse_article
 from crawler.items import CrawledArticle
 from crawler.pipelines.normalize import NormalizePipeline
 from crawler.pipelines.validate import ValidatePipeline
@@ -88,8 +88,10 @@ def reextract(
     fetched_since: datetime | None = None,
     dry_run: bool = False,
     batch_size: int = CHUNK,
+    page_class: type[ArticlePage] = ArticlePage,
 ) -> ReextractReport:
-    """Re-extract the latest capture of the selected articles; see the module docstring."""
+    """Re-extract the latest capture of the selected articles with ``page_class`` reading the
+    pages (the ``ARTICLE_PAGE_CLASS`` a crawl would use); see the module docstring."""
     queries, writer = CrawlQueries(database_url), ArchiveWriter(database_url)
     report = ReextractReport(PARSER_VERSION, dry_run=dry_run)
     after = 0
@@ -97,7 +99,7 @@ def reextract(
         article_ids=article_ids, fetched_since=fetched_since, after_id=after, limit=batch_size
     ):
         after = revisions[-1].article_id
-        examined = (_examine(revision, directory, report) for revision in revisions)
+        examined = (_examine(revision, directory, page_class, report) for revision in revisions)
         changed = [item for item in examined if item is not None]
         if changed and not dry_run:
             written = set(writer.store_reextracted(changed))
@@ -109,7 +111,10 @@ def reextract(
 
 
 def _examine(
-    revision: ArticleRevision, directory: Path, report: ReextractReport
+    revision: ArticleRevision,
+    directory: Path,
+    page_class: type[ArticlePage],
+    report: ReextractReport,
 ) -> dict[str, Any] | None:
     """The item to store when re-reading ``revision``'s capture changes it; None otherwise
     (the outcome is counted in ``report``)."""
@@ -119,7 +124,7 @@ def _examine(
         report.no_capture += 1
         return None
     try:
-        item = reread(revision.url, revision.warc_records, directory)
+        item = reread(revision.url, revision.warc_records, directory, page_class)
     except WarcReadError as exc:
         log.warning("Article %s: capture unreadable: %s", article_id, exc)
         report.unreadable[article_id] = str(exc)
@@ -131,8 +136,7 @@ def _examine(
         log.exception("Parser failed on the capture of article %s", article_id)
         report.rejected[article_id] = f"{keys.parser_error(exc)}: {exc}"
         return None
-    stored = {name: getattr(revision, name) for name in (*COMPARED_FIELDS, "title", "body")}
-    fields = changed_fields({**stored, "content_hash": revision.content_hash}, item)
+    fields = fields_changed(revision, item)
     if not fields:
         report.unchanged += 1
         return None
@@ -140,15 +144,37 @@ def _examine(
     return {**item, "based_on": revision.revision}
 
 
-def reread(url: str, records: Sequence[dict[str, Any]], directory: Path) -> dict[str, Any]:
+def fields_changed(revision: ArticleRevision, item: dict[str, Any]) -> list[str]:
+    """Names of the fields in which ``item`` differs from the stored ``revision``."""
+    stored = {name: getattr(revision, name) for name in (*COMPARED_FIELDS, "title", "body")}
+    return changed_fields({**stored, "content_hash": revision.content_hash}, item)
+
+
+def reread(
+    url: str,
+    records: Sequence[dict[str, Any]],
+    directory: Path,
+    page_class: type[ArticlePage] = ArticlePage,
+) -> dict[str, Any]:
     """The item the current parser makes of the pages stored at ``records``, normalized and
     validated as by the crawl's pipelines (raises :class:`WarcReadError` or ``DropItem``)."""
     pages = [read_page(directory, location) for location in records]
+    parsed = [page_class(page.html, page.uri) for page in pages]
+    return pipeline_item(url, parsed, records, fetched_at=pages[0].fetched_at)
+
+
+def pipeline_item(
+    url: str,
+    pages: Sequence[ArticlePage],
+    records: Sequence[dict[str, Any]],
+    *,
+    fetched_at: datetime,
+) -> dict[str, Any]:
+    """The article of ``pages`` (parsed, in page order, stored at ``records``) as the crawl's
+    pipelines leave it: normalized, then validated (``DropItem`` says why not)."""
     parts = urlsplit(url)
     base_url = f"{parts.scheme}://{parts.netloc}"  # the site root the capture was mapped onto
-    parsed = parse_article(
-        url, [page.html for page in pages], base_url=base_url, fetched_at=pages[0].fetched_at
-    )
+    parsed = parse_article(url, pages, base_url=base_url, fetched_at=fetched_at)
     item = CrawledArticle.of(parsed, parser_version=PARSER_VERSION, warc_records=list(records))
     NormalizePipeline(base_url).process_item(item)
     ValidatePipeline(None).process_item(item)

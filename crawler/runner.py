@@ -145,6 +145,8 @@ def _stop_from_thread(crawler: Crawler, reason: str) -> None:
 def _log_outcome(run_id: int, outcome: Outcome, seconds: float) -> None:
     level = logging.INFO if outcome.status == "finished" else logging.ERROR
     log.log(level, "Crawl run %d %s in %.1fs", run_id, outcome.summary(), seconds)
+    for warning in outcome.warnings:
+        log.warning("Crawl run %d: %s", run_id, warning)
 
 
 def _jsonable(stats: Mapping[str, Any]) -> dict[str, Any]:

@@ -2,8 +2,10 @@
 
 Nobody watches the daemon, so it says in its log when something is wrong: runs failing in a
 row, ``latest`` runs finding nothing for too long (the site moved, or discovery broke), too
-many articles parsed with extraction warnings (the live site's markup changed), or a run that
-finished but with too many errors for its requests (half the site failing)."""
+many articles parsed with extraction warnings (the live site's markup changed), the site
+changing under the crawl (article template, listing rows, a bot wall: named by
+:mod:`crawl_stats.site_change`), or a run that finished but with too many errors for its
+requests (half the site failing)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from crawl_stats.keys import ARTICLES_PARSED
+from crawl_stats.site_change import ARTICLE_MARKUP, site_changes
 from storage.models import CrawlRun
 
 FAILED = ("failed", "interrupted")
@@ -67,8 +70,12 @@ def health_warnings(
         failures = consecutive_failures(runs, finished.mode)
         if failures >= policy.max_failures:
             warnings.append(f"{failures} {finished.mode} runs failed in a row")
-        parsed = int((finished.stats or {}).get(ARTICLES_PARSED, 0))
-        if parsed and finished.extraction_warnings / parsed > policy.warning_share:
+        changes = site_changes(finished.stats)
+        for change in changes:
+            warnings.append(f"run {finished.id} ({finished.mode}): {change.message}")
+        named = any(change.cause == ARTICLE_MARKUP for change in changes)
+        parsed = int((finished.stats or {}).get(ARTICLES_PARSED, 0) or 0)
+        if not named and parsed and finished.extraction_warnings / parsed > policy.warning_share:
             warnings.append(
                 f"run {finished.id}: {finished.extraction_warnings} of {parsed} articles had "
                 "extraction warnings (the site's markup may have changed)"

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from crawl_stats.site_change import site_changes
 from storage.clock import iso_timestamp
 from storage.engine import get_session_factory
 from storage.models import CrawlRun
@@ -156,4 +157,11 @@ def run_record(run: CrawlRun) -> dict[str, Any]:
         "duration_seconds": round(seconds, 1) if seconds is not None else None,
         "counters": {name: getattr(run, name) for name in COUNTER_COLUMNS},
         "dropped_reasons": run.dropped_reasons,
+        "warnings": run_warnings(run),
     }
+
+
+def run_warnings(run: CrawlRun) -> list[str]:
+    """What the run's stats say about the site changing, beyond its finish reason (a run that
+    archived through fallbacks: ``finished``, with the warning)."""
+    return [f.message for f in site_changes(run.stats) if f.message != run.finish_reason]

@@ -126,15 +126,23 @@ class ArchiveWriter:
 
         Each item names in ``based_on`` the revision it was compared with; an article that has
         gained a revision since (a crawl meanwhile) is left alone, so re-reading an older capture
-        never hides newer content. Earlier revisions are never touched. Returns the ids written.
+        never hides newer content. ``based_on`` 0 is an article the archive did not hold (a page
+        the crawl fetched but could not read): it is inserted with revision 1, unless a crawl
+        archived it meanwhile. Earlier revisions are never touched. Returns the ids written.
         """
         by_id = last_per_article(items)
         now = now or datetime.now(UTC)
         contents = {key: content_columns(item) for key, item in by_id.items()}
         written: dict[int, int] = {}
         with self.sessions.begin() as session:
+            fresh = [key for key, item in by_id.items() if int(item["based_on"]) == 0]
+            if fresh:
+                rows = [article_row(by_id[key], contents[key], now) for key in fresh]
+                written.update(_insert_absent(session, rows))
             for key, item in by_id.items():
                 row, based_on = article_row(item, contents[key], now), int(item["based_on"])
+                if based_on == 0:
+                    continue
                 stmt = (
                     update(Article)
                     .where(Article.article_id == key, Article.revision_count == based_on)
@@ -151,6 +159,13 @@ class ArchiveWriter:
                 session, by_id, contents, written, now, run_id=None, source="reextract"
             )
         return sorted(written)
+
+
+def _insert_absent(session: Session, rows: list[dict[str, Any]]) -> dict[int, int]:
+    """Insert the rows whose article the archive does not hold; {article_id: 1} of those."""
+    articles = Article.__table__
+    stmt = upsert(session, articles).on_conflict_do_nothing(index_elements=[articles.c.article_id])
+    return execute_upsert(session, stmt, rows, articles.c.article_id, articles.c.revision_count)
 
 
 def _upsert(session: Session, rows: list[dict[str, Any]]) -> dict[int, int]:

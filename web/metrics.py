@@ -12,6 +12,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from crawl_stats.site_change import CAUSES, site_changes
 from storage.browse import ArchiveBrowser
 from storage.models import CrawlRun
 
@@ -91,6 +92,7 @@ class ArchiveCollector(Collector):
             for name, value in _figures(run).items():
                 families[name].add_metric([mode], value)
         yield from families.values()
+        yield _site_changes(latest)
         dropped = _gauge(
             "recent_runs_dropped",
             f"Articles dropped by the latest {RECENT_RUNS} runs, by reason.",
@@ -99,6 +101,23 @@ class ArchiveCollector(Collector):
         for reason, count in sorted(drops.items()):
             dropped.add_metric([reason], count)
         yield dropped
+
+
+def _site_changes(latest: dict[str, CrawlRun]) -> Metric:
+    """Per mode and cause (article markup, listing markup, blocked): the pages or articles the
+    latest settled run found affected, 0 when that run saw no such change (alert on > 0)."""
+    family = _gauge(
+        "last_run_site_change",
+        "Pages or articles the latest settled run of each mode found affected by a change of "
+        "the site (article_markup: fields from fallbacks or no article; listing_markup: "
+        "discovery by URL shape; blocked: bot challenges); 0 when none.",
+        ["mode", "cause"],
+    )
+    for mode, run in sorted(latest.items()):
+        found = {change.cause: change.pages for change in site_changes(run.stats)}
+        for cause in CAUSES:
+            family.add_metric([mode, cause], found.get(cause, 0))
+    return family
 
 
 def metrics_registry(browser: ArchiveBrowser) -> CollectorRegistry:

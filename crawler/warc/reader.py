@@ -1,13 +1,16 @@
-"""Reading one stored page back from its WARC location, refusing anything damaged.
+"""Reading stored pages back from the WARC files, refusing anything damaged.
 
 A record is read from its own offset and length (one gzip member), so a file cut short by a
 killed crawl, a missing file or a corrupt record costs only the records concerned: each
-failure is a :class:`WarcReadError` naming the file and offset, never a crash."""
+failure is a :class:`WarcReadError` naming the file and offset, never a crash. A whole file
+can also be walked (:func:`response_records`): the headers and location of each response,
+one record at a time, so that a later :func:`read_page` fetches only the records wanted."""
 
 from __future__ import annotations
 
+import re
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from io import BytesIO
@@ -19,8 +22,13 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.timeutils import iso_date_to_datetime
 
+from crawler.warc.location import WarcLocation
+
 # Errors of decompression, parsing and I/O that a damaged record can raise inside warcio.
 _DAMAGE = (ArchiveLoadFailed, EOFError, OSError, ValueError, zlib.error, StopIteration)
+
+
+_UNPRINTABLE = re.compile(r"[^\x20-\x7e]")
 
 
 class WarcReadError(Exception):
@@ -77,3 +85,50 @@ def _read_bytes(directory: Path, location: Mapping[str, Any], where: str) -> byt
     if len(data) < length:
         raise WarcReadError(f"{where}: file cut short ({len(data)} of {length} bytes)")
     return data
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseHeader:
+    """Where one response record is, and what its headers say (its body is not kept)."""
+
+    location: WarcLocation
+    fetched_at: datetime
+    """``WARC-Date``, aware UTC."""
+    status: int
+
+
+def response_records(directory: Path, name: str) -> Iterator[ResponseHeader]:
+    """Every response record of the file ``name`` in ``directory``, in file order, one at a
+    time (constant memory, bodies skipped). Damage ends the walk with a :class:`WarcReadError`
+    naming the file and what went wrong; the records yielded before it stay good to use."""
+    try:
+        with (directory / name).open("rb") as handle:
+            records = ArchiveIterator(handle)
+            for record in records:
+                if record.rec_type is None:
+                    raise ValueError("a record without WARC-Type")
+                if record.rec_type != "response" or record.http_headers is None:
+                    continue
+                uri = record.rec_headers.get_header("WARC-Target-URI") or ""
+                when = iso_date_to_datetime(record.rec_headers.get_header("WARC-Date"))
+                status = int(record.http_headers.get_statuscode())
+                records.read_to_end()
+                location = WarcLocation(
+                    file=name,
+                    offset=records.get_record_offset(),
+                    length=records.get_record_length(),
+                    uri=uri,
+                )
+                yield ResponseHeader(location, when.replace(tzinfo=UTC), status)
+    except _DAMAGE as exc:
+        reason = getattr(exc, "strerror", None) or f"{type(exc).__name__}: {exc}"
+        raise WarcReadError(
+            f"{name}: damaged, read up to the damage ({_printable(reason)})"
+        ) from None
+
+
+def _printable(text: str, limit: int = 120) -> str:
+    """``text`` on one line of printable ASCII, cut at ``limit`` characters (warcio quotes the
+    bytes it could not parse, which may be binary)."""
+    flat = _UNPRINTABLE.sub("?", " ".join(text.split()))
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

@@ -10,6 +10,7 @@ file cut short by a killed crawl loses only its last record. Files are created e
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -30,6 +31,11 @@ WARC_VERSION = "1.1"
 FILE_PREFIX = "viva-militer"
 DEFAULT_MAX_BYTES = 1024**3
 """A file is closed once it holds this many bytes; the next record starts a new one."""
+STAMP_FORMAT = "%Y%m%dT%H%M%SZ"
+"""UTC time a file was opened, in its name."""
+_FILE_NAME_RE = re.compile(
+    rf"^{re.escape(FILE_PREFIX)}-.+-(?P<stamp>\d{{8}}T\d{{6}}Z)-\d{{5,}}\.warc\.gz$"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +121,7 @@ class RollingWarcWriter:
     def _open(self) -> None:
         """Create the next file of the series (never an existing one) and write its warcinfo."""
         self.directory.mkdir(parents=True, exist_ok=True)
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        stamp = datetime.now(UTC).strftime(STAMP_FORMAT)
         while True:
             name = f"{FILE_PREFIX}-{self.label}-{stamp}-{self._serial:05d}.warc.gz"
             self._serial += 1
@@ -145,6 +151,18 @@ class RollingWarcWriter:
         if self._handle is not None:
             self._handle.close()
         self._handle, self._warc = None, None
+
+
+def file_opened_at(name: str) -> datetime | None:
+    """When a file named by :class:`RollingWarcWriter` was opened (whole seconds, UTC): no
+    record in it was fetched more than a moment before. None for a name of another shape."""
+    match = _FILE_NAME_RE.match(name)
+    if match is None:
+        return None
+    try:
+        return datetime.strptime(match["stamp"], STAMP_FORMAT).replace(tzinfo=UTC)
+    except ValueError:
+        return None
 
 
 def _warc_headers(exchange: Exchange) -> dict[str, str]:
