@@ -42,6 +42,7 @@ TINY: dict[str, list[str]] = {
     "memory.py": ["--crawl", "40", "--export", "100"],
     "limits.py": ["--articles", "5"],
     "search.py": ["--articles", "50", "--words", "50"],
+    "recover.py": ["--articles", "20"],
     "web.py": [
         "--articles", "200", "--seconds", "1", "--warmup", "0", "--concurrency", "2",
         "--workers", "2", "--port", "{port}",
