@@ -22,10 +22,12 @@ from sqlalchemy.engine import make_url
 
 from cli.errors import CliError
 from cli.output import print_table
+from crawl_stats import keys
 from sample_site.catalog import sample_articles
-from sample_site.harness import crawl_command, crawl_env
+from sample_site.harness import crawl_command, crawl_env, crawl_runs
 from sample_site.render import ArticleSpec
 from sample_site.server import SampleSite
+from sample_site.site_change import REDESIGN_NEWS, REDESIGNS
 from storage.clock import WIB, display_time
 from storage.config import mask_url
 from storage.export import ArchiveExport, export_query
@@ -44,6 +46,13 @@ EDITED, REMOVED = DEMO_FIRST_ID, DEMO_FIRST_ID + 4
 EDIT_SENTENCE = (
     "Pembaruan: pasukan perbatasan disiagakan setelah laporan terbaru diterima markas besar."
 )
+OUTCOME_STATS = {
+    keys.BLOCKED_ARTICLE_PAGES: "blocked articles",
+    keys.BLOCKED_DISCOVERY_PAGES: "blocked listings",
+    keys.DISCOVERY_URL_SHAPE_PAGES: "listings by url shape",
+    keys.ITEMS_WITH_WARNINGS: "with warnings",
+}
+"""Counters shown for each crawl after a redesign: what an operator would look at."""
 CRAWL_TIMEOUT_SECONDS = 300
 LATEST_SHOWN = 5
 
@@ -57,6 +66,13 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         f"a backfill of {SAMPLE_DAYS} days, then an edit and a removal found by a recheck) into "
         f"its own archive, {DEMO_DATABASE_URL} (replaced on every run) unless --database-url is "
         "given. The default archive is never touched. Needs no network.",
+    )
+    parser.add_argument(
+        "--redesign",
+        choices=REDESIGNS,
+        help="after the first crawl the sample site changes: its article template or listing "
+        "rows are redesigned, or it answers with a bot challenge; the demo then prints how each "
+        "crawl ended (see what an operator would see)",
     )
     parser.set_defaults(handler=run)
 
@@ -75,9 +91,16 @@ def demo_archive(args: argparse.Namespace) -> tuple[str, Path]:
 
 
 def crawl_sample(
-    base_url: str, database_url: str, warc: Path, label: str, arguments: list[str]
+    base_url: str,
+    database_url: str,
+    warc: Path,
+    label: str,
+    arguments: list[str],
+    *,
+    must_succeed: bool = True,
 ) -> None:
-    """Run one crawl of the sample site to the end; a failure ends the demo with its reason."""
+    """Run one crawl of the sample site to the end; a failure ends the demo with its reason
+    (unless not ``must_succeed``: the runs' outcomes are printed at the end)."""
     print(f"crawling the sample site: {label} ...", flush=True)
     with tempfile.TemporaryFile("w+", encoding="utf-8") as log:
         done = subprocess.run(
@@ -88,7 +111,7 @@ def crawl_sample(
             timeout=CRAWL_TIMEOUT_SECONDS,
             check=False,
         )
-        if done.returncode != 0:
+        if done.returncode != 0 and must_succeed:
             log.seek(0)
             lines = [line for line in log.read().splitlines() if "ERROR" in line or "rror:" in line]
             reason = lines[-1].strip() if lines else "see the crawl log"
@@ -109,18 +132,43 @@ def run(args: argparse.Namespace) -> int:
         print(f"sample site: {len(site.articles)} invented articles at {site.base_url}")
         print(f"demo archive: {mask_url(url)}, raw pages (WARC) in {warc}/")
         crawl_sample(site.base_url, url, warc, "latest articles", ["mode=latest"])
+        if args.redesign:
+            site.redesign = args.redesign
+            print(REDESIGN_NEWS[args.redesign])
+        strict = args.redesign is None  # a changed site may fail crawls: shown at the end
         crawl_sample(
-            site.base_url, url, warc, f"backfill since {since}", ["mode=backfill", f"since={since}"]
-        )
+            site.base_url, url, warc, f"backfill since {since}",
+            ["mode=backfill", f"since={since}"], must_succeed=strict,
+        )  # fmt: skip
         site.add(edited(site.articles[EDITED]))
         site.remove(REMOVED)
         print(f"the site edits article {EDITED} and removes article {REMOVED}")
         crawl_sample(
             site.base_url, url, warc, "recheck of every archived article",
-            ["mode=recheck", f"since={since}"],
+            ["mode=recheck", f"since={since}"], must_succeed=strict,
         )  # fmt: skip
     print_summary(url, warc, args)
-    return 0
+    return 0 if args.redesign is None else print_outcomes(url)
+
+
+def print_outcomes(url: str) -> int:
+    """How each crawl of the demo ended, with the counters of a changing site; 1 when one of
+    them did not finish (as its own exit status said), else 0."""
+    runs = crawl_runs(url)
+    print("\nhow each crawl ended:")
+    rows = [
+        (
+            run.id, run.mode, run.status, run.articles_new, run.articles_dropped,
+            *(int((run.stats or {}).get(key) or 0) for key in OUTCOME_STATS),
+            run.finish_reason or "",
+        )
+        for run in runs
+    ]  # fmt: skip
+    print_table(("id", "mode", "status", "new", "dropped", *OUTCOME_STATS.values(), "reason"), rows)
+    failed = [run for run in runs if run.status != "finished"]
+    if failed:
+        print(f"\n{len(failed)} of {len(runs)} crawls did not finish: see their reasons above")
+    return 1 if failed else 0
 
 
 def display_now() -> datetime:

@@ -11,7 +11,13 @@ from typing import BinaryIO
 
 from cli.arguments import positive
 from cli.errors import CliError
-from crawler.importer import BATCH_SIZE, ArchiveImport, ImportSummary
+from crawler.importer import (
+    BATCH_SIZE,
+    MAX_LINE_BYTES,
+    ArchiveImport,
+    ImportSummary,
+    read_lines,
+)
 from crawler.site import DEFAULT_BASE_URL
 from storage.migrate import ensure_schema
 from storage.search import refresh_search_index
@@ -31,9 +37,10 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="store JSON lines (crawler items or export records) in the archive",
         description="Reads JSON lines as written by `scrapy crawl viva_militer -O items.jsonl` "
         "or `viva-archive export --format jsonl` (extra fields ignored), checks each like the "
-        "crawler does and stores it as a crawl would (revision source `import`). A bad line is "
-        "rejected with its number and never stops the import; importing a file twice changes "
-        "nothing. Exit 1 when a line was rejected.",
+        "crawler does and stores it as a crawl would (revision source `import`; the content hash "
+        "is computed again). A bad line is rejected with its number and never stops the import, "
+        f"except a line longer than {MAX_LINE_BYTES // 2**20} MiB, which ends the reading; "
+        "importing a file twice changes nothing. Exit 1 when a line was rejected.",
     )
     parser.add_argument("source", metavar="FILE|-", help="a .jsonl file, or - for stdin")
     parser.add_argument(
@@ -44,8 +51,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 @contextmanager
 def open_input(source: str) -> Iterator[BinaryIO]:
-    """The bytes of ``source`` (``-``: stdin); a missing or unreadable file is one line."""
+    """The bytes of ``source`` (``-``: stdin); a missing or unreadable file, or a closed stdin
+    (``import - <&-``), is one line."""
     if source == "-":
+        if sys.stdin is None:  # Python's stdin when descriptor 0 is closed
+            raise CliError("cannot read -: standard input is closed")
         yield sys.stdin.buffer
         return
     try:
@@ -73,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
 
     with open_input(args.source) as stream:
         try:
-            summary = importer.run(stream, progress)
+            summary = importer.run(read_lines(stream), progress)
         except OSError as exc:
             raise CliError(f"cannot read {args.source}: {exc.strerror or exc}") from None
     if terminal:

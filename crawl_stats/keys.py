@@ -5,6 +5,7 @@ this sits below ``crawler`` and ``storage``)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 # --- keys Scrapy itself writes ------------------------------------------------------------------
 FINISH_REASON = "finish_reason"
@@ -35,8 +36,10 @@ DISCOVERY_FAILED_PREFIX = "discovery/requests_failed/"
 
 
 def discovery_failed_key(what: int | str) -> str:
-    """``discovery/requests_failed/<status or exception name>``."""
-    return f"{DISCOVERY_FAILED_PREFIX}{what}"
+    """``discovery/requests_failed/<status or exception name>`` (see :func:`status_label`)."""
+    return DISCOVERY_FAILED_PREFIX + (
+        reason_key(status_label(what)) if isinstance(what, int) else what
+    )
 
 
 # --- site change: discovery by URL shape, bot challenges ------------------------------------------
@@ -125,6 +128,39 @@ def reason_key(reason: str) -> str:
 def dropped_key(reason: str) -> str:
     """``dropped/<reason key>``: one page or item dropped for ``reason``."""
     return DROPPED_PREFIX + reason_key(reason)
+
+
+INVALID_STATUS = "invalid status"
+"""What any answer outside 100..599 counts as."""
+
+
+def status_label(status: int) -> str:
+    """``status`` as a reason or key shows it: ``404``; anything outside 100..599 is
+    :data:`INVALID_STATUS`, so a site inventing statuses (100001, 100002...) cannot invent one
+    stats key, drop reason and metric label each."""
+    return str(status) if 100 <= status <= 599 else INVALID_STATUS
+
+
+def answered(status: int, what: str = "") -> str:
+    """Drop reason of a page answered with ``status``: ``listing answered 503``."""
+    return " ".join([*([what] if what else []), "answered", status_label(status)])
+
+
+MAX_DROP_REASONS = 30
+"""Distinct drop reasons a run's journal and ``/metrics`` keep; the rarest are summed as
+:data:`OTHER_REASONS`."""
+OTHER_REASONS = "other"
+
+
+def bounded_reasons(counts: Mapping[str, int], limit: int = MAX_DROP_REASONS) -> dict[str, int]:
+    """``counts`` with at most ``limit`` reasons: the ``limit - 1`` most frequent (ties by name)
+    and :data:`OTHER_REASONS` for the sum of the rest; the total is unchanged."""
+    if len(counts) <= limit:
+        return dict(counts)
+    ranked = sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
+    kept = dict(ranked[: limit - 1])
+    kept[OTHER_REASONS] = kept.get(OTHER_REASONS, 0) + sum(n for _, n in ranked[limit - 1 :])
+    return kept
 
 
 OFFSITE, LOOP, TOO_MANY = "redirect offsite", "redirect loop", "redirect too many"

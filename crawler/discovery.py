@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
+from lxml import etree
 from parsel import Selector
 from scrapy.utils.sitemap import Sitemap
 
@@ -37,6 +38,68 @@ def listing_links(html: str, page_url: str) -> list[str]:
     rows = selector.css(site.LISTING_ROW)
     links = rows.css(f"{site.LISTING_LINK}::attr(href)").getall() if rows else []
     return [_join(page_url, link.strip()) or link.strip() for link in links if link.strip()]
+
+
+ROWS, URL_SHAPE, EMPTY = "rows", "url_shape", "empty"
+"""How a listing page's links were found: by its row selectors, by their URL shape (the rows'
+markup changed), or not at all (an empty day)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ListingLinks:
+    """A listing page's article links and how they were found (:data:`ROWS`, ...)."""
+
+    links: list[str]
+    found_by: str
+
+
+def discover_listing(html: str, page_url: str, base_url: str) -> ListingLinks:
+    """The links of a channel listing or date index: its rows' links, else (the row markup
+    changed) the article-shaped links of its main content."""
+    rows = listing_links(html, page_url)
+    if rows:
+        return ListingLinks(rows, ROWS)
+    shaped = url_shape_links(html, page_url, base_url)
+    return ListingLinks(shaped, URL_SHAPE if shaped else EMPTY)
+
+
+def url_shape_links(html: str, page_url: str, base_url: str) -> list[str]:
+    """Links of the page's main content, outside its header, navigation, footer and boxes of
+    other articles (popular, related...), that are articles of this site by their URL shape;
+    in page order. Other links are left out silently: most links of a page are no article."""
+    selector = Selector(text=html)
+    main = selector.css(site.MAIN_CONTENT)
+    scope = (main[0] if main else selector).root
+    for element in [*scope.xpath(site.PAGE_CHROME_XPATH), *_boxes_of_other_articles(scope)]:
+        parent = element.getparent()
+        if parent is not None:
+            parent.remove(element)  # the page's own parsed tree: nothing else reads it
+    found = []
+    for href in scope.xpath(".//a/@href"):
+        joined = _join(page_url, str(href).strip())
+        if joined and _is_article(joined, base_url):
+            found.append(joined)
+    return found
+
+
+def _boxes_of_other_articles(scope: etree._Element) -> list[etree._Element]:
+    """Elements below ``scope`` whose class or id names a sidebar, popular or related box."""
+    boxes = []
+    for element in scope.iterdescendants():
+        if not isinstance(element.tag, str) or element.tag == "body":
+            continue
+        marker = f"{element.get('class', '')} {element.get('id', '')}"
+        if site.SIDEBAR_CLASS_RE.search(marker):
+            boxes.append(element)
+    return boxes
+
+
+def _is_article(url: str, base_url: str) -> bool:
+    try:
+        article_link(url, base_url)
+    except RejectedUrl:
+        return False
+    return True
 
 
 @dataclass(slots=True)

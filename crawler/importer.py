@@ -6,19 +6,27 @@ Each line is checked as the crawler's pipelines check an item (:func:`checked_it
 through :meth:`ArchiveWriter.store_articles` in batches with revision source ``import``: a
 new article gets revision 1, changed content a new revision, the same content nothing, so
 importing a file twice changes nothing. A bad line is rejected with its line number and reason;
-it never stops the import, and never fails the batch it would have been part of."""
+it never stops the import, and never fails the batch it would have been part of.
+
+The record's ``content_hash`` is not trusted: it is computed again from the title and body, as
+the crawler computes it, so an edited body is always a new revision and a wrong hash never is.
+A line longer than :data:`MAX_LINE_BYTES` is rejected and ends the reading (no JSON-lines
+input of ours holds one: it is a device, a binary file or a whole document on one line); the
+lines before it are stored. A UTF-8 byte order mark before the first line is skipped."""
 
 from __future__ import annotations
 
+import codecs
 import json
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 
 from scrapy.exceptions import DropItem
 
+from crawler.extraction.text import content_hash
 from crawler.pipelines.normalize import NormalizePipeline
 from crawler.pipelines.validate import ValidatePipeline
 from crawler.urls import MAX_ARTICLE_ID
@@ -27,21 +35,41 @@ from storage.export import ITEM_FIELDS
 from storage.isolation import write_isolating
 from storage.writes import ArchiveWriter
 
+log = logging.getLogger(__name__)
+
 BATCH_SIZE = 200
 """Items per write, as the crawler's ``STORE_BATCH_SIZE``."""
-KEPT_FIELDS = (*ITEM_FIELDS, "parser_version")
-"""What an imported line contributes; WARC locations are not imported (the files are not)."""
+KEPT_FIELDS = (*(name for name in ITEM_FIELDS if name != "content_hash"), "parser_version")
+"""What an imported line contributes; WARC locations are not imported (the files are not), the
+content hash is computed again."""
 REJECTIONS_KEPT = 1000
 """Rejected lines remembered with their numbers (all are counted by reason)."""
+MAX_LINE_BYTES = 64 * 2**20
+"""Longest line read (64 MiB, newline included): what one line can cost in memory."""
+TOO_LONG = "line too long"
 
 _TEXT = ("url", "section", "subchannel", "title", "description", "published_at", "modified_at",
-         "editor", "body", "fetched_at", "content_hash", "parser_version")  # fmt: skip
+         "editor", "body", "fetched_at", "parser_version")  # fmt: skip
 _TEXT_LISTS = ("authors", "tags", "extraction_warnings")
 _COUNTS = ("page_count", "word_count")
 
 
 class Rejected(ValueError):
     """A line that cannot be imported; the message is the reason."""
+
+
+def read_lines(stream: BinaryIO, limit: int = MAX_LINE_BYTES) -> Iterator[bytes | Rejected]:
+    """The lines of ``stream`` (a byte order mark before the first one skipped), reading at
+    most ``limit`` bytes at a time: a longer line is given as its :class:`Rejected`, and is the
+    last thing read."""
+    first = True
+    while line := stream.readline(limit + 1):
+        if first:
+            line, first = line.removeprefix(codecs.BOM_UTF8), False
+        if len(line) > limit:
+            yield Rejected(f"{TOO_LONG}: more than {limit:,} bytes; the rest is not read")
+            return
+        yield line
 
 
 @dataclass(slots=True)
@@ -75,6 +103,8 @@ class ImportSummary:
 
 def _check_types(record: Mapping[str, Any]) -> None:
     """Refuse values of the wrong JSON type before they reach the pipelines or SQL."""
+    if not isinstance(record.get("url"), str):
+        raise Rejected("missing url")
     for name in _TEXT:
         if record.get(name) is not None and not isinstance(record[name], str):
             raise Rejected(f"bad {name}: not a string")
@@ -116,6 +146,7 @@ def checked_item(record: Any, base_url: str) -> dict[str, Any]:
         ValidatePipeline(None).process_item(item)
     except DropItem as exc:
         raise Rejected(str(exc).rpartition(": ")[0] or str(exc)) from None
+    item["content_hash"] = content_hash(item["title"], item["body"])
     return item
 
 
@@ -129,7 +160,7 @@ def parse_line(raw: bytes, base_url: str) -> dict[str, Any] | None:
         return None
     try:
         record = json.loads(line)
-    except (json.JSONDecodeError, RecursionError) as exc:
+    except (ValueError, RecursionError) as exc:  # ValueError: also a number of 5,000 digits
         raise Rejected(f"not JSON: {exc}") from None
     return checked_item(record, base_url)
 
@@ -144,10 +175,11 @@ class ArchiveImport:
 
     def run(
         self,
-        lines: Iterable[bytes],
+        lines: Iterable[bytes | Rejected],
         progress: Callable[[ImportSummary], None] | None = None,
     ) -> ImportSummary:
-        """Import every line; ``progress`` is called after each batch."""
+        """Import every line (a :class:`Rejected` in their place is a line refused while read,
+        see :func:`read_lines`); ``progress`` is called after each batch."""
         summary = ImportSummary()
         batch: dict[int, tuple[int, dict[str, Any]]] = {}
         drops = logging.getLogger("crawler.drops")
@@ -155,10 +187,17 @@ class ArchiveImport:
         try:
             for number, raw in enumerate(lines, 1):
                 summary.lines = number
+                if isinstance(raw, Rejected):
+                    summary.reject(number, str(raw))
+                    continue
                 try:
                     item = parse_line(raw, self.base_url)
                 except Rejected as exc:
                     summary.reject(number, str(exc))
+                    continue
+                except Exception as exc:  # a checking bug must cost one line, not the import
+                    log.debug("Checking line %d failed", number, exc_info=True)
+                    summary.reject(number, f"could not be checked: {type(exc).__name__}")
                     continue
                 if item is None:
                     continue

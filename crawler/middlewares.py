@@ -8,6 +8,7 @@ import asyncio
 import logging
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Self
 
 from scrapy import Request
 from scrapy.crawler import Crawler
@@ -45,8 +46,6 @@ class BackoffRetryMiddleware:
 
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
-        if not settings.getbool("RETRY_ENABLED"):
-            raise NotConfigured
         self.crawler = crawler
         self.codes = {
             int(code) for code in settings.getlist("BACKOFF_RETRY_HTTP_CODES", [429, 503])
@@ -57,7 +56,9 @@ class BackoffRetryMiddleware:
         self._waiting = 0
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> BackoffRetryMiddleware:
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        if not crawler.settings.getbool("RETRY_ENABLED"):
+            raise NotConfigured
         return cls(crawler)
 
     def delay_for(self, response: Response, attempt: int) -> float:
@@ -69,24 +70,45 @@ class BackoffRetryMiddleware:
     async def process_response(self, request: Request, response: Response) -> Request | Response:
         if response.status not in self.codes or request.meta.get("dont_retry"):
             return response
+        retry = await self.retry_later(request, response, f"{response.status} response")
+        return response if retry is None else retry
+
+    async def retry_later(
+        self,
+        request: Request,
+        response: Response,
+        reason: str,
+        *,
+        log_level: int = logging.INFO,
+        give_up_log_level: int | None = None,
+    ) -> Request | None:
+        """``request`` again once the wait for this attempt is over (the engine paused
+        meanwhile), or None when its retries are spent (Scrapy logs the give-up at
+        ``give_up_log_level``, by default ``RETRY_GIVE_UP_LOG_LEVEL``)."""
         attempt = request.meta.get("backoff_retry_times", 0) + 1
         spider = self.crawler.spider
         assert spider is not None
         retry = get_retry_request(
             request,
             spider=spider,
-            reason=f"{response.status} response",
+            reason=reason,
             max_retry_times=self.max_times,
             stats_base_key=BACKOFF_RETRY_BASE,
+            give_up_log_level=give_up_log_level,
         )
         if retry is None:
-            return response
+            return None
         delay = self.delay_for(response, attempt)
         stats = self.crawler.stats
         assert stats is not None
         stats.inc_value(backoff_wait_key(response.status), int(delay))
-        log.info(
-            "%s for %s: waiting %.1fs before retry %d", response.status, request.url, delay, attempt
+        log.log(
+            log_level,
+            "%s for %s: waiting %.1fs before retry %d",
+            reason,
+            request.url,
+            delay,
+            attempt,
         )
         retry.meta["backoff_retry_times"] = attempt
         await self._pause_engine_for(delay)

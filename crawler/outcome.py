@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -70,9 +71,9 @@ def outcome_from_stats(stats: Mapping[str, Any]) -> Outcome:
     by_class = dict.fromkeys(("2xx", "3xx", "4xx", "5xx"), 0)
     prefix = keys.RESPONSE_STATUS_PREFIX
     for key, value in stats.items():
-        if key.startswith(prefix) and key[len(prefix) :][:1] in "2345":
+        if key.startswith(prefix) and re.fullmatch("[2-5][0-9][0-9]", key[len(prefix) :]):
             by_class[f"{key[len(prefix)]}xx"] += int(value)
-    dropped = _counts(stats, keys.DROPPED_PREFIX)
+    dropped = keys.bounded_reasons(_counts(stats, keys.DROPPED_PREFIX))
     counters = {
         "requests": int(stats.get(keys.REQUESTS, 0)),
         **{f"responses_{cls}": count for cls, count in by_class.items()},

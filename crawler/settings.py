@@ -66,6 +66,9 @@ BACKOFF_BASE_DELAY = 5.0
 """Seconds before the first retry of a 429/503 without Retry-After; doubles each time."""
 BACKOFF_MAX_DELAY = 300.0
 """Upper bound of any wait, including what a Retry-After header asks for."""
+BLOCKED_RETRY_TIMES = 2
+"""Retries (with the backoff above) of a page answered by a bot challenge or wall, before it
+is counted blocked and given up (crawler.blocking)."""
 HTTPERROR_ALLOWED_CODES = [404, 410]
 """Gone articles reach the spider, which marks them ``gone`` in the archive."""
 
@@ -78,6 +81,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.redirects.SiteMetaRefreshMiddleware": 580,
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
     "crawler.limits.BoundedCompressionMiddleware": 590,
+    # Bot challenges and walls (crawler.blocking): sees the decompressed page before the meta
+    # refresh and the retries; the WARC middleware (950) has recorded it already.
+    "crawler.blocking.BlockingMiddleware": 585,
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "crawler.redirects.SiteRedirectMiddleware": 600,
     # Next to the downloader: sees responses as received, before decompression and retries.

@@ -160,3 +160,82 @@ NEXT_PAGE_XPATH = (
 
 PAGE_LINKS = "a[href*='page=']::attr(href)"
 """Pagination links ``?page=N``; the highest N on the article's own path is its page count."""
+
+# --------------------------------------------------------------------------------------------
+# Discovery by URL shape (listing markup changed: rows no longer match LISTING_ROW)
+# --------------------------------------------------------------------------------------------
+
+MAIN_CONTENT = "main, [role='main']"
+"""The page's main content when it says so; else the whole body is searched [guess]."""
+PAGE_CHROME_XPATH = (
+    ".//header[not(ancestor::article)] | .//footer[not(ancestor::article)] | .//nav | .//aside"
+    " | .//*[@role='banner' or @role='navigation' or @role='contentinfo'"
+    " or @role='complementary']"
+)
+"""Site header, navigation, footer and sidebars: never a listing's own articles [guess]."""
+SIDEBAR_CLASS_RE = re.compile(
+    r"sidebar|side-bar|popular|populer|trending|terkait|related|most-read|recommend|rekomendasi"
+    r"|widget|headline-other|baca-juga",
+    re.IGNORECASE,
+)
+"""A class or id naming a box of other articles (popular, related...) [guess]."""
+
+# --------------------------------------------------------------------------------------------
+# Bot challenges and walls (any page): see crawler/blocking.py for how they combine. None
+# was seen on VIVA yet: all are [guess], from the public markup of Cloudflare, hCaptcha,
+# reCAPTCHA, DDoS-Guard and consent-management platforms.
+# --------------------------------------------------------------------------------------------
+
+CHALLENGE_HEADERS: dict[str, re.Pattern[str]] = {"cf-mitigated": re.compile("challenge", re.I)}
+"""Response headers that say the answer is a challenge, whatever the body (Cloudflare's
+documented ``cf-mitigated: challenge``) [guess]."""
+CHALLENGE_TITLE_RE = re.compile(
+    r"^\s*(?:just a moment\W*|please wait\W*(?:\|\s*cloudflare)?|one moment,? please\W*"
+    r"|checking your browser\W*|ddos-guard|verifying you are human\W*)\s*$",
+    re.IGNORECASE,
+)
+"""Whole titles of interstitial challenges (Cloudflare "Just a moment...") [guess]."""
+BLOCK_TITLE_RE = re.compile(
+    r"^\s*(?:attention required!?\s*\|\s*cloudflare|access denied\W*(?:\|.*)?|403 forbidden"
+    r"|forbidden|you have been blocked\W*|request rejected)\s*$",
+    re.IGNORECASE,
+)
+"""Whole titles of block pages (Cloudflare "Attention Required!", WAF "Access denied") [guess]."""
+CAPTCHA_TITLE_RE = re.compile(r"captcha|are you a robot|are you human", re.IGNORECASE)
+"""A title naming a captcha (decisive only on a thin, non-article page) [guess]."""
+# The markup and text patterns below are searched in the lower-cased page (much faster than
+# case-insensitive patterns), so they are written in lower case.
+CHALLENGE_MARKUP_RE = re.compile(
+    r"/cdn-cgi/challenge-platform/|_cf_chl_|cf-browser-verification|cf-wrapper|__ddg|/_guard/"
+)
+"""Markup of JavaScript challenges (Cloudflare, DDoS-Guard) [guess]."""
+CAPTCHA_MARKUP_RE = re.compile(
+    r"h-captcha|g-recaptcha|cf-turnstile|hcaptcha\.com/1/api\.js|google\.com/recaptcha/"
+    r"|recaptcha/api\.js|challenges\.cloudflare\.com/turnstile"
+)
+"""Captcha widgets (class names, scripts): hCaptcha, reCAPTCHA, Cloudflare Turnstile [guess]."""
+CHALLENGE_TEXT_RE = re.compile(
+    r"verifying you are human|verify you are human|checking (?:if the site connection is secure"
+    r"|your browser)|enable javascript and cookies to continue|complete the security check"
+    r"|unusual traffic from your (?:computer )?network|sorry, you have been blocked"
+)
+"""Visible sentences of challenge and block pages [guess]."""
+CONSENT_MARKER_RE = re.compile(r"consent|cookie|cmp|gdpr|onetrust|didomi")
+"""Words of consent-management markup: in a page, a hint; in an element's class or id, the
+consent box a consent wall is made of (a cookie banner on a real page has one too) [guess]."""
+CONSENT_TEXT_RE = re.compile(
+    r"cookie|consent|persetujuan|privasi|privacy|accept all|terima semua|setuju", re.IGNORECASE
+)
+"""Words of a consent form [guess]."""
+REFUSAL_STATUS = 403
+"""A 403 without article markup is a refusal (``access_denied``) whatever its body [guess]."""
+THIN_PAGE_WORDS = 150
+"""A page with fewer visible words than this may be a wall; real articles have hundreds, so
+a weak signal (a captcha widget, "captcha" in the title, a consent form) decides only on a
+thin page without article markup [guess]."""
+ARTICLE_MARKUP_RE = re.compile(
+    r"@type\"\s*:\s*\"(?:" + "|".join(sorted(JSONLD_ARTICLE_TYPES)) + r")\""
+    r"|og:type[\"']\s+content=[\"']article[\"']"
+)
+"""Structured data of a real article: such a page is never a wall (but a header says so)
+[guess]."""

@@ -21,6 +21,15 @@ from urllib.parse import parse_qs, urlsplit
 from crawler import site
 from crawler.dates import WIB
 from sample_site.render import render_article_pages
+from sample_site.site_change import (
+    ARTICLE_RENAMED,
+    LISTING_RENAMED,
+    POPULAR_COUNT,
+    challenge_page,
+    check_redesign,
+    redesigned_article,
+    redesigned_listing,
+)
 from sample_site.spec import ArticleSpec
 
 HOST_VARIANTS = ("https://www.viva.co.id", "https://viva.co.id", "https://beta.viva.co.id")
@@ -29,6 +38,10 @@ TRACKING = (
     "?medium=jangan-lewatkan&campaign=militer",
     "?utm_source=x",
 )
+
+
+CHALLENGE_HEADERS = {"Server": "cloudflare", "Cache-Control": "private, max-age=0, no-store"}
+"""Headers of the challenge pages (no ``cf-mitigated``: the body alone must tell)."""
 
 
 @dataclass(slots=True)
@@ -67,9 +80,16 @@ class SampleSite:
         robots: str | None = None,
         latency: float = 0.0,
         host: str = "127.0.0.1",
+        redesign: str | None = None,
+        port: int = 0,
     ) -> None:
         self.today = today
+        self.redesign = check_redesign(redesign)
+        """How the site has changed (:mod:`sample_site.site_change`), None: as it is today;
+        may be switched while serving."""
         self.host = host
+        self.port = port
+        """Port to serve on; 0: a free one."""
         """Loopback address to serve on (another one, e.g. ``127.0.0.2``, is another host)."""
         self.latency = latency
         """Seconds every answer waits, to make crawls slow enough to interrupt in tests."""
@@ -122,9 +142,9 @@ class SampleSite:
     # -- serving --------------------------------------------------------------------------------
 
     def start(self) -> str:
-        """Serve on a free port of the loopback address; returns the base URL."""
+        """Serve on the loopback address (a free port unless ``port``); returns the base URL."""
         handler = type("Handler", (self.handler_class,), {"site": self})
-        self._server = ThreadingHTTPServer((self.host, 0), handler)
+        self._server = ThreadingHTTPServer((self.host, self.port), handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         self.base_url = f"http://{self.host}:{self._server.server_address[1]}"
@@ -156,6 +176,8 @@ class SampleSite:
             if path in self.raw_pages:
                 return 200, "text/html; charset=utf-8", {}, self.raw_pages[path]
         params = parse_qs(query)
+        if self.redesign == "challenge-all":
+            return 403, "text/html; charset=UTF-8", CHALLENGE_HEADERS, self.challenge()
         if path == "/robots.txt":
             return 200, "text/plain", {}, self.robots
         if path == site.SITEMAP_INDEX_PATH:
@@ -233,10 +255,26 @@ class SampleSite:
 
     def listing(self, subchannel: str) -> str:
         specs = [a for a in self.live() if a.subchannel == subchannel][: self.listing_size]
-        return _page(
+        return self.listing_page(
             f"Militer - {subchannel}",
             f'{self.rows(specs)}<button id="load-more-btn">Muat Lainnya</button>',
+            specs,
         )
+
+    def listing_page(self, title: str, content: str, listed: list[ArticleSpec]) -> str:
+        """A listing or date index page around ``content`` (its rows), in today's markup or,
+        under a listing redesign, in the new one with a sidebar of popular articles other than
+        the ``listed`` ones."""
+        if self.redesign not in LISTING_RENAMED:
+            return _page(title, content)
+        shown = {spec.article_id for spec in listed}
+        others = [spec for spec in self.live() if spec.article_id not in shown]
+        popular = [(self.link(spec, n), spec.title) for n, spec in enumerate(others)]
+        return redesigned_listing(title, content, popular[:POPULAR_COUNT])
+
+    def challenge(self) -> str:
+        """The bot challenge this site answers with (``challenge`` redesigns)."""
+        return challenge_page(urlsplit(self.base_url).netloc or self.host)
 
     def date_index(self, path: str, page: int) -> tuple[int, str, dict[str, str], str]:
         try:
@@ -252,15 +290,18 @@ class SampleSite:
         links = "".join(
             f'<a href="{path}?page={n}">{n}</a>' for n in range(1, pages + 1) if n != page
         )
-        content = self.rows(specs[(page - 1) * size : page * size])
+        shown = specs[(page - 1) * size : page * size]
+        content = f'{self.rows(shown)}<div class="pagination">{links}</div>'
         return (
             200,
             "text/html; charset=utf-8",
             {},
-            _page(f"Indeks {wanted}", f'{content}<div class="pagination">{links}</div>'),
+            self.listing_page(f"Indeks {wanted}", content, shown),
         )
 
     def article(self, article_id: int, page: str) -> tuple[int, str, dict[str, str], str]:
+        if self.redesign == "challenge":  # a challenge answers before the site looks
+            return 200, "text/html; charset=UTF-8", CHALLENGE_HEADERS, self.challenge()
         with self._lock:
             spec = self.articles.get(article_id)
             if spec is None or article_id in self.removed:
@@ -271,7 +312,8 @@ class SampleSite:
         key: str | int = "all" if page == "all" else int(page) if page.isdigit() else 1
         if key not in pages:
             return 404, "text/html", {}, "<h1>404</h1>"
-        return 200, "text/html; charset=utf-8", {}, pages[key]
+        served = redesigned_article(pages[key]) if self.redesign in ARTICLE_RENAMED else pages[key]
+        return 200, "text/html; charset=utf-8", {}, served
 
 
 def _page(title: str, content: str) -> str:

@@ -6,7 +6,9 @@ rows: one read per batch on the source, one transaction per batch on the target,
 constant and an interrupted copy has committed whole batches only. Each batch inserts only the
 rows whose key the target lacks, so running the copy again finishes an interrupted one and
 changes nothing after a complete one. A key the target holds with other content (a different
-archive) stops the copy: nothing of the target is ever overwritten."""
+archive) stops the copy: nothing of the target is ever overwritten. Into a target that is not
+empty, that is decided before anything is written (a read-only pass over the source's keys), so
+a refused copy leaves the target exactly as it was."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, or_, select, tuple_
+from sqlalchemy import Connection, Engine, Table, and_, or_, select, tuple_
 
 from storage.dialects import advance_id_sequences
 from storage.engine import get_engine
@@ -79,13 +81,16 @@ def is_empty(url: str) -> bool:
         )
 
 
-def _key_pages(conn: Connection, table: Table, batch_size: int) -> Iterator[Sequence[Any]]:
-    """All rows of ``table`` in primary-key order, a page at a time (keyset paging: each page
-    is a fresh indexed query, nothing held open between pages)."""
+def _key_pages(
+    conn: Connection, table: Table, batch_size: int, columns: Sequence[Any] | None = None
+) -> Iterator[Sequence[Any]]:
+    """All rows of ``table`` (their ``columns``, the key among them; default all) in primary-key
+    order, a page at a time (keyset paging: each page is a fresh indexed query, nothing held
+    open between pages)."""
     key = list(table.primary_key.columns)
     last: tuple[Any, ...] | None = None
     while True:
-        stmt = select(table).order_by(*key).limit(batch_size)
+        stmt = select(*(columns or [table])).order_by(*key).limit(batch_size)
         if last is not None:
             stmt = stmt.where(_after(key, last))
         rows = conn.execute(stmt).mappings().all()
@@ -128,6 +133,8 @@ def copy_archive(
     ensure_schema(target)
     report, written = CopyReport(), 0
     source_engine, target_engine = get_engine(source), get_engine(target)
+    if not is_empty(target):
+        _refuse_another_archive(source_engine, target_engine, batch_size)
     with source_engine.connect() as reader:
         for table in TABLES:
             counts = report.tables.setdefault(table.name, TableCopy())
@@ -148,6 +155,19 @@ def copy_archive(
             reader.rollback()  # end the read transaction between tables
     advance_id_sequences(get_engine(target), SERIAL_TABLES)
     return report
+
+
+def _refuse_another_archive(source: Engine, target: Engine, batch_size: int) -> None:
+    """:class:`CopyError` if the target holds any key of the source with other identity values
+    (see :func:`_missing`), found by reading keys and identities only, before any write."""
+    with source.connect() as reader, target.connect() as checker:
+        for table in TABLES:
+            identity = [table.c[name] for name in IDENTITY.get(table.name, ())]
+            columns = [*table.primary_key.columns, *identity]
+            for rows in _key_pages(reader, table, batch_size, columns):
+                _missing(checker, table, rows)
+                checker.rollback()
+            reader.rollback()
 
 
 def _missing(writer: Connection, table: Table, rows: Sequence[Any]) -> list[Any]:

@@ -22,7 +22,6 @@ from typing import Generic, TypeVar
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from storage.config import error_summary
-from storage.validation import InvalidItem
 
 log = logging.getLogger(__name__)
 
@@ -141,10 +140,11 @@ def _with_retries(
 def _blame_database_if_nothing_passed(outcome: IsolatedWrite[T, R]) -> None:
     """Several items failing alone with database errors and none written: that is the
     database refusing everything (say, a broken schema), not poison. An item the validation
-    refused is poison however many there are."""
-    blamed = [pair for pair in outcome.poison if not isinstance(pair[1], InvalidItem)]
+    refused, or one that failed before reaching the database (a value no driver can send), is
+    poison however many there are."""
+    blamed = [pair for pair in outcome.poison if isinstance(pair[1], DBAPIError)]
     if len(blamed) < 2 or outcome.results or outcome.unstored:
         return
     outcome.error = blamed[0][1]
     outcome.unstored = [item for item, _ in blamed]
-    outcome.poison = [pair for pair in outcome.poison if isinstance(pair[1], InvalidItem)]
+    outcome.poison = [pair for pair in outcome.poison if not isinstance(pair[1], DBAPIError)]

@@ -15,6 +15,7 @@ any problem raises, nothing is repaired silently.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -40,6 +41,9 @@ MAX_URL_BYTES = 2048
 MAX_NAME_CHARS = 200
 """Longest tag, author or editor name: names are unique keys (btree limit), and no real name
 comes near it."""
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+"""Half of a UTF-16 pair (JSON's ``"\\ud800"``): no UTF-8, so neither database holds it."""
 
 INVALID = "invalid"
 """Extraction warning kind of an optional field set to None here: ``invalid:<field>``."""
@@ -159,6 +163,8 @@ def _text(value: Any, length: int | None, *, optional: bool = False) -> str | No
         return "empty"
     if "\x00" in value:
         return "contains a NUL character"
+    if not value.isascii() and _SURROGATE.search(value):
+        return "contains a lone surrogate (not UTF-8)"
     if length is not None and len(value) > length:
         return f"{len(value)} characters, more than {length}"
     return None

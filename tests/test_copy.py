@@ -128,3 +128,18 @@ def test_bad_targets_are_one_line(tmp_path: Path, target: str, code: int, messag
     done = viva("--database-url", source, "db", "copy", "--to", target.replace("SOURCE", source))
     assert done.returncode == code and "Traceback" not in done.stderr
     assert done.stderr.count("\n") == 1 and message in done.stderr and "s3cr3t" not in done.stderr
+
+
+def test_another_archive_is_refused_before_anything_is_written(
+    tmp_path: Path, archive_url: str
+) -> None:
+    """The source's runs come first and the target has none: they must not be written before
+    the target's article 3 shows it is another archive."""
+    source = f"sqlite:///{tmp_path / 'source.sqlite3'}"
+    fill(source)
+    ArchiveWriter(archive_url).store_articles([make_item(3, title="Lain", tags=[], authors=[])])
+    before = snapshot(archive_url)
+    done = viva("--database-url", source, "db", "copy", "--to", archive_url, "--merge")
+    assert done.returncode == 1 and "holds another archive" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+    assert snapshot(archive_url) == before

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import io
 import json
+import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,13 +15,15 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DatabaseError
 
 from cli.export import write_jsonl
-from crawler.importer import ArchiveImport, ImportSummary
+from crawler.importer import MAX_LINE_BYTES, ArchiveImport, ImportSummary, Rejected, read_lines
 from storage.engine import get_engine, get_session_factory
 from storage.export import ITEM_FIELDS, ArchiveExport
+from storage.isolation import write_isolating
 from storage.migrate import upgrade
 from storage.models import ArticleRevision
 from storage.writes import ArchiveWriter
 from tests.cli_helpers import viva
+from tests.crawling import REPO_ROOT
 from tests.factories import make_item
 from tests.test_store_integrity import forbid_titles_in_sql
 
@@ -161,3 +166,86 @@ def test_cli_import_reports_progress_summary_and_rejections(
     assert "new 0 · updated 0 · unchanged 2 · rejected 1" in again.stdout
     missing = viva("--database-url", archive_url, "import", str(tmp_path / "none.jsonl"))
     assert missing.returncode == 1 and "cannot read" in missing.stderr
+
+
+# -- hostile input (issue 19) ------------------------------------------------------------------
+
+HUGE_NUMBER = '{"article_id": 1, "page_count": ' + "9" * 5000 + "}"
+"""Past Python's 4,300-digit limit of int(): json.loads raises a plain ValueError."""
+
+
+def test_each_hostile_line_is_rejected_alone_and_no_good_line_is_lost(archive_url: str) -> None:
+    no_hash = [{k: v for k, v in make_item(n).items() if k != "content_hash"} for n in (5, 6)]
+    data = lines(
+        make_item(1),
+        HUGE_NUMBER,
+        make_item(2),
+        {**make_item(3), "title": "Judul \ud800"},
+        {**make_item(4), "body": "Isi \udfff."},
+        *no_hash,
+        {**make_item(7), "tags": ["NATO", "Rusia\ud800"]},
+        {k: v for k, v in make_item(8).items() if k != "url"},
+        {**make_item(9), "url": None},
+    )
+    summary = run_import(archive_url, data)
+    assert [number for number, _ in summary.rejections] == [2, 4, 5, 9, 10]
+    reasons = dict(summary.rejections)
+    assert reasons[2].startswith("not JSON: Exceeds the limit")
+    assert reasons[4].startswith("invalid title") and reasons[5].startswith("invalid body")
+    assert reasons[9] == reasons[10] == "missing url"
+    stored = {r["article_id"]: r for r in ArchiveExport(archive_url).records()}
+    assert sorted(stored) == [1, 2, 5, 6, 7]
+    assert stored[7]["tags"] == ["NATO"], "an entry no database can hold is left out"
+
+
+def test_items_failing_before_the_database_are_poison_not_a_database_fault(
+    archive_url: str,
+) -> None:
+    """A batch of items the writer cannot even turn into rows (no content hash) is so many
+    rejected items, not a database refusing everything."""
+    items = [{k: v for k, v in make_item(n).items() if k != "content_hash"} for n in (1, 2)]
+    outcome = write_isolating(ArchiveWriter(archive_url).store_articles, items)
+    assert outcome.error is None and outcome.unstored == [] and outcome.results == []
+    assert [item["article_id"] for item, _ in outcome.poison] == [1, 2]
+
+
+def test_the_content_hash_is_computed_not_taken_from_the_line(archive_url: str) -> None:
+    first = make_item(1)
+    run_import(archive_url, lines(first))
+    edited = {**make_item(1, body="Isi yang diubah."), "content_hash": first["content_hash"]}
+    assert run_import(archive_url, lines(edited)).updated == 1, "an edit with the old hash"
+    wrong = {**edited, "content_hash": "0" * 64}
+    assert run_import(archive_url, lines(wrong)).unchanged == 1, "same content, wrong hash"
+    assert [rev for _, rev, _ in revision_sources(archive_url)] == [1, 2]
+    [record] = ArchiveExport(archive_url).records()
+    assert record["body"] == "Isi yang diubah."
+    assert record["content_hash"] == make_item(1, body="Isi yang diubah.")["content_hash"]
+
+
+def test_an_over_long_line_is_rejected_and_ends_the_reading() -> None:
+    stream = io.BytesIO(b"\xef\xbb\xbf" + b'{"a": 1}\n' + b"x" * 40 + b"\n" + b'{"b": 2}\n')
+    read = list(read_lines(stream, limit=32))
+    assert read[0] == b'{"a": 1}\n', "the byte order mark is skipped"
+    assert isinstance(read[1], Rejected) and str(read[1]).startswith("line too long")
+    assert len(read) == 2
+
+
+def test_cli_import_survives_a_bom_a_huge_number_dev_zero_and_closed_stdin(
+    archive_url: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "items.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + b"".join(lines(make_item(1), HUGE_NUMBER, make_item(2))))
+    done = viva("--database-url", archive_url, "import", str(path))
+    assert "Traceback" not in done.stderr and done.returncode == 1, done.stderr
+    assert done.stderr.splitlines()[0].startswith("line 2: rejected: not JSON: Exceeds the limit")
+    assert "lines 3 · new 2 · updated 0 · unchanged 0 · rejected 1" in done.stdout
+    zeros = viva("--database-url", archive_url, "import", "/dev/zero")
+    assert "Traceback" not in zeros.stderr and zeros.returncode == 1, zeros.stderr
+    assert zeros.stderr.startswith(f"line 1: rejected: line too long: more than {MAX_LINE_BYTES:,}")
+    closed = subprocess.run(
+        f"exec {shlex.quote(sys.executable)} -m cli.main --database-url "
+        f"{shlex.quote(archive_url)} import - <&-",
+        shell=True, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert closed.returncode == 1 and "Traceback" not in closed.stderr, closed.stderr
+    assert closed.stderr.strip() == "viva-archive: error: cannot read -: standard input is closed"

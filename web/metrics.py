@@ -12,6 +12,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from crawl_stats.keys import MAX_DROP_REASONS, bounded_reasons
 from crawl_stats.site_change import CAUSES, site_changes
 from storage.browse import ArchiveBrowser
 from storage.models import CrawlRun
@@ -95,10 +96,11 @@ class ArchiveCollector(Collector):
         yield _site_changes(latest)
         dropped = _gauge(
             "recent_runs_dropped",
-            f"Articles dropped by the latest {RECENT_RUNS} runs, by reason.",
+            f"Articles dropped by the latest {RECENT_RUNS} runs, by reason (the "
+            f'{MAX_DROP_REASONS - 1} most frequent; the rest as reason="other").',
             ["reason"],
         )
-        for reason, count in sorted(drops.items()):
+        for reason, count in sorted(bounded_reasons(drops).items()):
             dropped.add_metric([reason], count)
         yield dropped
 

@@ -24,8 +24,12 @@ from crawl_stats import keys
 from crawler import site
 from crawler.arguments import CrawlArguments, parse_arguments
 from crawler.discovery import (
+    EMPTY,
+    ROWS,
+    URL_SHAPE,
+    ListingLinks,
     article_links,
-    listing_links,
+    discover_listing,
     news_sitemaps,
     next_listing_page,
     sitemap_locations,
@@ -44,6 +48,12 @@ from storage.recheck import tiers_from_seconds
 MAX_PAGES = 30
 """Upper bound of pages followed for one article (a loop guard, far above real articles)."""
 GONE_STATUSES = (404, 410)
+LISTING_KEYS = {
+    ROWS: keys.DISCOVERY_ROW_PAGES,
+    URL_SHAPE: keys.DISCOVERY_URL_SHAPE_PAGES,
+    EMPTY: keys.DISCOVERY_EMPTY_PAGES,
+}
+"""Stats key of a listing page by how its links were found."""
 
 
 class VivaMiliterSpider(scrapy.Spider):
@@ -60,6 +70,7 @@ class VivaMiliterSpider(scrapy.Spider):
         self.base_url = site.DEFAULT_BASE_URL
         self.scheduled: set[int] = set()
         self.page_class: type[ArticlePage] = ArticlePage
+        self.url_shape_logged = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> VivaMiliterSpider:
@@ -127,7 +138,9 @@ class VivaMiliterSpider(scrapy.Spider):
 
     async def parse_news_sitemap(self, response: Response) -> AsyncIterator[Any]:
         if response.status != 200:
-            count_drop(self.crawler.stats, f"news sitemap answered {response.status}", response.url)
+            count_drop(
+                self.crawler.stats, keys.answered(response.status, "news sitemap"), response.url
+            )
             return
         _, locations = sitemap_locations(response.body)
         for request in await self.unknown_articles(locations, priority=10):
@@ -137,11 +150,12 @@ class VivaMiliterSpider(scrapy.Spider):
         self, response: Response, follow_pages: bool = False
     ) -> AsyncIterator[Any]:
         if response.status != 200 or not isinstance(response, TextResponse):
-            count_drop(self.crawler.stats, f"listing answered {response.status}", response.url)
+            count_drop(self.crawler.stats, keys.answered(response.status, "listing"), response.url)
             return
-        links = listing_links(response.text, response.url)
-        self.crawler.stats.inc_value(keys.LISTING_PAGES)
-        for request in await self.unknown_articles(links, priority=response.request.priority + 5):
+        found = discover_listing(response.text, response.url, self.base_url)
+        self._count_listing(found, response.url)
+        priority = response.request.priority + 5
+        for request in await self.unknown_articles(found.links, priority=priority):
             yield request
         if follow_pages:
             next_url = next_listing_page(response.text, response.url, self.base_url)
@@ -152,6 +166,23 @@ class VivaMiliterSpider(scrapy.Spider):
                     cb_kwargs={"follow_pages": True},
                     priority=response.request.priority,
                 )
+
+    def _count_listing(self, found: ListingLinks, url: str) -> None:
+        """Count a listing page by how its links were found; the first page read by URL shape
+        is logged (the listing markup changed), the others only counted."""
+        stats = self.crawler.stats
+        stats.inc_value(keys.LISTING_PAGES)
+        stats.inc_value(LISTING_KEYS[found.found_by])
+        if found.found_by == URL_SHAPE and not self.url_shape_logged:
+            self.url_shape_logged = True
+            self.logger.warning(
+                "Listing markup may have changed: no row matched %s on %s; found %d article "
+                "links by their URL shape (later pages counted in %s)",
+                site.LISTING_ROW,
+                url,
+                len(found.links),
+                keys.DISCOVERY_URL_SHAPE_PAGES,
+            )
 
     async def unknown_articles(self, urls: Iterable[str], priority: int) -> list[scrapy.Request]:
         """Requests for the articles among ``urls`` that are neither archived nor scheduled; a
@@ -261,7 +292,9 @@ class VivaMiliterSpider(scrapy.Spider):
                 "Article %s answers %s: marking it gone", article["url"], response.status
             )
         else:
-            count_drop(self.crawler.stats, f"page {page} answered {response.status}", response.url)
+            count_drop(
+                self.crawler.stats, keys.answered(response.status, f"page {page}"), response.url
+            )
         return ()
 
     def _extract(self, article: dict[str, Any], pages: list[ArticlePage]) -> ArticleItem | None:
@@ -286,9 +319,11 @@ class VivaMiliterSpider(scrapy.Spider):
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
         if failure.check(DroppedRequest):
-            return  # counted by the middleware that refused it (redirect policy, size limit)
+            # Counted by the middleware that refused it (redirect policy, size limit, or a bot
+            # challenge: crawler.blocking). A challenge is never parsed and never marks gone.
+            return
         if failure.check(HttpError):
-            reason = f"answered {failure.value.response.status}"
+            reason = keys.answered(failure.value.response.status)
         elif failure.check(IgnoreRequest):
             robots = "robots.txt" in str(failure.value)
             reason = "request ignored (robots.txt)" if robots else "request ignored"
