@@ -1,10 +1,11 @@
-"""SQLAlchemy selects compiled once for psycopg, to run on a bare (async) psycopg connection
-with SQLAlchemy's own parameter and column processing, so the rows come out as
-``connection.execute(stmt).mappings()`` would give them, without the per-call work of an
-SQLAlchemy connection (execution context, result metadata, pool events)."""
+"""SQLAlchemy selects compiled once for a bare DB-API connection (psycopg's async one on
+PostgreSQL, :mod:`sqlite3`'s on SQLite) with SQLAlchemy's own parameter and column processing,
+so the rows come out as ``connection.execute(stmt).mappings()`` would give them, without the
+per-call work of an SQLAlchemy connection (execution context, result metadata, pool events)."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -12,21 +13,26 @@ from typing import Any
 from psycopg import AsyncConnection
 from sqlalchemy import Select
 from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
+from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
+from sqlalchemy.engine import Dialect
 
 DIALECT = PGDialect_psycopg()
 """PostgreSQL through psycopg 3, as :mod:`storage.engine`'s engines speak it."""
+SQLITE_DIALECT = SQLiteDialect_pysqlite(paramstyle="named")
+"""SQLite through :mod:`sqlite3`, with ``:name`` parameters (values passed as a mapping)."""
 
 
 @dataclass(frozen=True, slots=True)
 class PreparedSelect:
-    """One select: its SQL (``%(name)s`` parameters), the values fixed in it (filters), how
-    each parameter and column is converted, and the column names of its rows."""
+    """One select: its SQL (named parameters), the values fixed in it (filters), how each
+    parameter and column is converted, and the column names of its rows."""
 
     sql: str
     fixed: dict[str, Any]
     binds: dict[str, Callable[[Any], Any]]
     keys: tuple[str, ...]
-    columns: tuple[Callable[[Any], Any] | None, ...]
+    converted: tuple[tuple[str, Callable[[Any], Any]], ...]
+    """The columns whose database values need converting, with their converter."""
 
     def params(self, values: dict[str, Any]) -> dict[str, Any]:
         """Every parameter's database value, ``values`` overriding the fixed ones."""
@@ -36,27 +42,36 @@ class PreparedSelect:
         return merged
 
     def row(self, raw: tuple[Any, ...]) -> dict[str, Any]:
-        """One row as a mapping of column names to Python values."""
-        return {
-            key: value if convert is None or value is None else convert(value)
-            for key, convert, value in zip(self.keys, self.columns, raw, strict=True)
-        }
+        """One row as a mapping of column names to Python values (a dict made in one go, then
+        only the columns that need it converted: most are plain numbers and strings)."""
+        record = dict(zip(self.keys, raw, strict=True))
+        for key, convert in self.converted:
+            value = record[key]
+            if value is not None:
+                record[key] = convert(value)
+        return record
 
     async def rows(self, connection: AsyncConnection, values: dict[str, Any]) -> list[dict]:
         """The rows for ``values``, through a server-side prepared statement."""
         cursor = await connection.execute(self.sql, self.params(values), prepare=True)
         return [self.row(raw) for raw in await cursor.fetchall()]
 
+    def sqlite_rows(self, connection: sqlite3.Connection, values: dict[str, Any]) -> list[dict]:
+        """The rows for ``values`` on a :mod:`sqlite3` connection (which caches the statement)."""
+        return [self.row(raw) for raw in connection.execute(self.sql, self.params(values))]
 
-def prepare(stmt: Select[Any]) -> PreparedSelect:
-    """``stmt`` compiled for psycopg, once."""
-    compiled = stmt.compile(dialect=DIALECT)
+
+def prepare(stmt: Select[Any], dialect: Dialect = DIALECT) -> PreparedSelect:
+    """``stmt`` compiled for ``dialect`` (:data:`DIALECT` or :data:`SQLITE_DIALECT`), once."""
+    compiled = stmt.compile(dialect=dialect)
     fixed = compiled.construct_params(_check=False)
-    columns = [column.type.dialect_impl(DIALECT) for column in stmt.selected_columns]
+    keys = tuple(stmt.selected_columns.keys())
+    types = [column.type.dialect_impl(dialect) for column in stmt.selected_columns]
+    converters = [each.result_processor(dialect, None) for each in types]
     return PreparedSelect(
         sql=compiled.string,
         fixed={key: value for key, value in fixed.items()},
         binds=dict(compiled._bind_processors),  # the public API runs them only inside execute
-        keys=tuple(stmt.selected_columns.keys()),
-        columns=tuple(each.result_processor(DIALECT, None) for each in columns),
+        keys=keys,
+        converted=tuple((k, c) for k, c in zip(keys, converters, strict=True) if c is not None),
     )

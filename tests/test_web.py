@@ -235,7 +235,8 @@ def test_api_article_and_revisions(client: TestClient, web_archive: WebArchive) 
 
 def test_async_page_reads_answer_as_the_browser(web_archive: WebArchive) -> None:  # noqa: F811
     """The event-loop reads of the article and list pages (psycopg's async pool on PostgreSQL,
-    worker threads on SQLite) give exactly what the browser's own queries give."""
+    the loop's own sqlite3 connection on SQLite) give exactly what the browser's own queries
+    give."""
     archive = open_archive(web_archive.url)
     browser, pages = archive.browser, archive.pages
     newest, oldest = web_archive.ids[0], web_archive.ids[-1]
@@ -252,7 +253,10 @@ def test_async_page_reads_answer_as_the_browser(web_archive: WebArchive) -> None
         await pages.open()
         try:
             on_postgres = make_url(web_archive.url).get_backend_name() == "postgresql"
-            assert (pages.pool is not None) == on_postgres
+            assert (pages.pool is not None, pages.local is not None) == (
+                on_postgres,
+                not on_postgres,
+            )
             for article_id in [*web_archive.ids, 987_654_321]:
                 expected = browser.article(article_id, with_revisions=True)
                 assert await pages.article(article_id, with_revisions=True) == expected

@@ -262,3 +262,19 @@ def test_workers_share_the_connections(
         held = connections_per_process(workers, port)
         assert len(held) == 2 and sum(held.values()) == 16 and min(held.values()) >= 1, held
     assert served.returncode == 0, served.output
+
+
+def test_listening_sockets_say_they_are_tcp() -> None:
+    """asyncio turns Nagle off (TCP_NODELAY) only on sockets created as IPPROTO_TCP: with
+    proto 0 every page waited for a delayed ACK (~44 ms)."""
+    import socket
+
+    from web.serving import listening_socket, own_socket
+
+    shared = listening_socket("127.0.0.1", 0, shared=True)
+    own = own_socket(shared)
+    try:
+        assert shared.proto == own.proto == socket.IPPROTO_TCP
+    finally:
+        own.close()
+        shared.close()
