@@ -138,7 +138,6 @@ def items(count: int, words_per_body: int, seed: int = 7) -> Iterator[dict[str, 
             "page_count": 1,
             "fetched_at": published.isoformat(),
             "extraction_warnings": [],
-            "content_hash": content_hash(title, body),  # a record of `viva-archive export`
         }
 
 
