@@ -12,12 +12,12 @@ from collections.abc import Sequence
 
 from sqlalchemy.exc import OperationalError
 
-from scheduling.daemon import Daemon, worst_exit_code
-from scheduling.durations import ScheduleError
-from scheduling.options import config_from
 from storage.config import ConfigError, database_problem, resolve_database_url
 from storage.migrate import SchemaTooNewError, ensure_schema
 from storage.runs import RunJournal
+from viva_militer_archive.scheduling.daemon import Daemon, worst_exit_code
+from viva_militer_archive.scheduling.durations import ScheduleError
+from viva_militer_archive.scheduling.options import config_from
 
 log = logging.getLogger("scheduler")
 

@@ -25,14 +25,20 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from cli.output import print_table
 from crawler.arguments import today_wib
-from sample_site.catalog import generated_articles
-from sample_site.harness import FAST_SETTINGS, crawl_command, crawl_env, fresh_database, last_run
-from sample_site.harness import serving as _serving
-from sample_site.render import ArticleSpec
-from sample_site.server import SampleSite
 from storage.models import CrawlRun
+from viva_militer_archive.cli.output import print_table
+from viva_militer_archive.sample_site.catalog import generated_articles
+from viva_militer_archive.sample_site.harness import (
+    FAST_SETTINGS,
+    crawl_command,
+    crawl_env,
+    fresh_database,
+    last_run,
+)
+from viva_militer_archive.sample_site.harness import serving as _serving
+from viva_militer_archive.sample_site.render import ArticleSpec
+from viva_militer_archive.sample_site.server import SampleSite
 
 PER_DAY = 40
 """Articles a day on the fixture site (``generated_articles``' default)."""
@@ -43,7 +49,8 @@ FAST = {
     "STORE_FLUSH_SECONDS": "2",
     "LOGSTATS_INTERVAL": "600",
 }
-"""More requests in flight on top of the shared fast settings (``sample_site.harness``)."""
+"""More requests in flight on top of the shared fast settings
+(``viva_militer_archive.sample_site.harness``)."""
 BACKENDS = ("sqlite", "postgresql")
 
 

@@ -1,7 +1,8 @@
 """Benchmark: the generic body extraction on redesigned pages vs the site-specific parser.
 
 Every saved article fixture is parsed as it is (the site's selectors: the reference body) and
-with every class of the article template renamed (``sample_site.redesign``: the site's
+with every class of the article template renamed (``viva_militer_archive.sample_site.redesign``:
+the site's
 selectors find nothing, the generic extraction reads the body). Prints, per fixture and in
 total, paragraph precision/recall of the generic path against the reference (exact normalized
 paragraphs) and milliseconds per page of both paths, with trafilatura on the renamed pages as
@@ -21,11 +22,15 @@ from pathlib import Path
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from bench.extract import load
-from cli.output import print_table
 from crawler.extraction import ArticlePage, parse_article
 from crawler.extraction.dom import parse_html
 from crawler.extraction.generic import extract_generic_body
-from sample_site.redesign import ARTICLE_CLASS_RENAMES, paragraph_scores, rename_classes
+from viva_militer_archive.cli.output import print_table
+from viva_militer_archive.sample_site.redesign import (
+    ARTICLE_CLASS_RENAMES,
+    paragraph_scores,
+    rename_classes,
+)
 
 Extractor = Callable[[str, list[str]], str]
 

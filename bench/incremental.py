@@ -28,8 +28,8 @@ from bench.common import (
 )
 from crawler.dates import WIB
 from crawler.site import ARTICLE_PATH_RE
-from sample_site.catalog import make_article, multi_page
-from sample_site.render import ArticleSpec
+from viva_militer_archive.sample_site.catalog import make_article, multi_page
+from viva_militer_archive.sample_site.render import ArticleSpec
 
 STEPS = (0, 1, 20)
 FIRST_NEW_ID = 1_900_000

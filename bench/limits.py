@@ -20,7 +20,12 @@ sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from bench.common import crawl, database, fixture_articles, mib, report
 from crawler.arguments import today_wib
-from sample_site.hostile import HostileSite, RawAnswer, bomb_page, oversized_page
+from viva_militer_archive.sample_site.hostile import (
+    HostileSite,
+    RawAnswer,
+    bomb_page,
+    oversized_page,
+)
 
 MARGIN = 100 * 2**20
 HOSTILE_PATHS = {

@@ -24,9 +24,9 @@ sys.path[0] = str(ROOT)  # the repository root, not bench/ (see bench/store.py)
 from bench.common import bench_table, database, mib, run_measured
 from crawler.arguments import today_wib
 from crawler.warc import RollingWarcWriter
-from sample_site.captures import write_capture
-from sample_site.catalog import generated_articles
 from storage.migrate import upgrade
+from viva_militer_archive.sample_site.captures import write_capture
+from viva_militer_archive.sample_site.catalog import generated_articles
 
 
 def write_archive(directory: Path, count: int) -> int:
@@ -42,7 +42,13 @@ def write_archive(directory: Path, count: int) -> int:
 def recover_once(database_url: str, directory: Path, expected: str) -> tuple[float, int]:
     """One ``reextract --unarchived`` child: wall seconds and peak RSS; stops the benchmark
     unless its summary says ``expected`` (``2000 recovered``)."""
-    command = [sys.executable, "-m", "cli.main", "--database-url", database_url]
+    command = [
+        sys.executable,
+        "-m",
+        "viva_militer_archive.cli.main",
+        "--database-url",
+        database_url,
+    ]
     command += ["reextract", "--unarchived", "--archive-dir", str(directory)]
     code, wall, peak, tail = run_measured(command, dict(os.environ))
     if code != 0 or expected not in tail:

@@ -44,10 +44,10 @@ import sqlalchemy as sa
 
 import bench.web as web
 from crawler.arguments import today_wib
-from sample_site.catalog import generated_articles
-from sample_site.render import expected_fields
 from storage.engine import get_engine
 from storage.word_forms import WORD_RE
+from viva_militer_archive.sample_site.catalog import generated_articles
+from viva_militer_archive.sample_site.render import expected_fields
 
 HUGE_BODY = "kata " * 1_600_000
 HEAVY_SEARCHES, HEAVY_OFFSET = 50, 9980

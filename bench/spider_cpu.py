@@ -28,7 +28,12 @@ from bench.common import (
     print_table,
     run_measured,
 )
-from sample_site.harness import FAST_SETTINGS, crawl_command, crawl_env, last_run
+from viva_militer_archive.sample_site.harness import (
+    FAST_SETTINGS,
+    crawl_command,
+    crawl_env,
+    last_run,
+)
 
 TIMED_CHILD = """
 import atexit, json, sys, time, runpy

@@ -45,12 +45,12 @@ from bench.common import bench_table, database, verdict
 from bench.datasette_app import DATABASE
 from crawler.arguments import today_wib
 from crawler.extraction.text import content_hash
-from sample_site.catalog import TOPICS, generated_articles
-from sample_site.render import expected_fields
 from storage.engine import dispose_all
 from storage.migrate import upgrade
 from storage.runs import RunJournal
 from storage.writes import ArchiveWriter
+from viva_militer_archive.sample_site.catalog import TOPICS, generated_articles
+from viva_militer_archive.sample_site.render import expected_fields
 
 FIRST_ID = 1_000_000
 BATCH = 1000
@@ -234,14 +234,14 @@ def serving(command: Sequence[str], env: dict[str, str], port: int, probe: str) 
 def serves_workers() -> bool:
     """Whether ``viva-archive serve`` has ``--workers`` (added by issue 19)."""
     help_text = subprocess.run(
-        [sys.executable, "-m", "cli.main", "serve", "--help"],
+        [sys.executable, "-m", "viva_militer_archive.cli.main", "serve", "--help"],
         cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True,
     ).stdout  # fmt: skip
     return "--workers" in help_text
 
 
 def ours(url: str, port: int, workers: int) -> AbstractContextManager[Server]:
-    command = [sys.executable, "-m", "cli.main", "serve", "--port", str(port)]
+    command = [sys.executable, "-m", "viva_militer_archive.cli.main", "serve", "--port", str(port)]
     command += ["--database-url", url]
     if workers > 1:
         command += ["--workers", str(workers)]

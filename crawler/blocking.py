@@ -28,12 +28,12 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.http import Headers, Response
 
-from crawl_stats import keys
 from crawler import site
 from crawler.drops import DroppedRequest
 from crawler.middlewares import BackoffRetryMiddleware
 from crawler.reachability import is_discovery
 from crawler.warc.middleware import ARTICLE_META
+from viva_militer_archive.crawl_stats import keys
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ import logging
 from scrapy.exceptions import DropItem, IgnoreRequest
 from scrapy.statscollectors import StatsCollector
 
-from crawl_stats.keys import dropped_key
+from viva_militer_archive.crawl_stats.keys import dropped_key
 
 log = logging.getLogger(__name__)
 

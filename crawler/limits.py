@@ -15,8 +15,8 @@ from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddlewa
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.http import Response
 
-from crawl_stats.keys import TOO_LARGE
 from crawler.drops import drop_request
+from viva_militer_archive.crawl_stats.keys import TOO_LARGE
 
 
 class BoundedCompressionMiddleware(HttpCompressionMiddleware):

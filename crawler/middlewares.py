@@ -16,7 +16,7 @@ from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
-from crawl_stats.keys import BACKOFF_RETRY_BASE, backoff_wait_key
+from viva_militer_archive.crawl_stats.keys import BACKOFF_RETRY_BASE, backoff_wait_key
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from crawl_stats import keys
-from crawl_stats.site_change import blind_spot, site_changes
+from viva_militer_archive.crawl_stats import keys
+from viva_militer_archive.crawl_stats.site_change import blind_spot, site_changes
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_ARGUMENTS, EXIT_ALREADY_RUNNING = 0, 1, 2, 3
 
@@ -22,7 +22,8 @@ class Outcome:
     counters: dict[str, int] = field(default_factory=dict)
     dropped_reasons: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
-    """What the stats say about the site changing (see :mod:`crawl_stats.site_change`) when the
+    """What the stats say about the site changing (see
+    :mod:`viva_militer_archive.crawl_stats.site_change`) when the
     run still archived through it: logged with the summary, named by the health checks."""
 
     @property

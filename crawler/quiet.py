@@ -20,7 +20,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.settings import BaseSettings
 from scrapy.statscollectors import StatsCollector
 
-from crawl_stats.keys import LOG_COUNT_PREFIX, LOG_DIGEST_PREFIX
+from viva_militer_archive.crawl_stats.keys import LOG_COUNT_PREFIX, LOG_DIGEST_PREFIX
 
 DOWNLOAD_FAILURE_LOGGERS = frozenset(
     {

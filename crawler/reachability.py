@@ -9,8 +9,8 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy.statscollectors import StatsCollector
 
-from crawl_stats.keys import DISCOVERY_OK, discovery_failed_key
 from crawler.warc.middleware import ARTICLE_META
+from viva_militer_archive.crawl_stats.keys import DISCOVERY_OK, discovery_failed_key
 
 
 def is_discovery(request: Request) -> bool:

@@ -24,7 +24,6 @@ from typing import Any
 
 from scrapy.exceptions import DropItem
 
-from crawl_stats import keys
 from crawler.extraction import PARSER_VERSION, ArticlePage
 from crawler.reextract import fields_changed, pipeline_item
 from crawler.spiders.viva_militer import MAX_PAGES
@@ -36,6 +35,7 @@ from storage.batching import CHUNK, chunks
 from storage.crawl_queries import CrawlQueries
 from storage.models import ArticleRevision
 from storage.writes import ArchiveWriter
+from viva_militer_archive.crawl_stats import keys
 
 log = logging.getLogger(__name__)
 

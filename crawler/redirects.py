@@ -25,10 +25,10 @@ from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from w3lib.url import canonicalize_url, safe_url_string
 
-from crawl_stats.keys import LOOP, OFFSITE, TOO_MANY
 from crawler.drops import drop_request
 from crawler.urls import RejectedUrl, article_link, off_site_reason
 from crawler.warc.middleware import ARTICLE_META
+from viva_militer_archive.crawl_stats.keys import LOOP, OFFSITE, TOO_MANY
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 REDIRECTED, TO_DUPLICATE, TO_NON_ARTICLE = (

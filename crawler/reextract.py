@@ -23,7 +23,6 @@ from urllib.parse import urlsplit
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
-from crawl_stats import keys
 from crawler.extraction import PARSER_VERSION, ArticlePage, parse_article
 from crawler.items import CrawledArticle
 from crawler.pipelines.normalize import NormalizePipeline
@@ -34,6 +33,7 @@ from storage.crawl_queries import CrawlQueries
 from storage.models import ArticleRevision
 from storage.records import COMPARED_FIELDS, changed_fields
 from storage.writes import ArchiveWriter
+from viva_militer_archive.crawl_stats import keys
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,6 @@ from scrapy.settings import BaseSettings
 from scrapy.utils.defer import deferred_from_coro
 from sqlalchemy.exc import OperationalError
 
-from crawl_stats.keys import LOST_LOCK
 from crawler.arguments import ArgumentError, parse_arguments
 from crawler.lockwatch import LockWatcher
 from crawler.outcome import EXIT_ALREADY_RUNNING, EXIT_FAILED, Outcome, outcome_from_stats
@@ -30,6 +29,7 @@ from storage.config import database_problem, mask_url, resolve_database_url
 from storage.locks import LockBusyError, NamedLock
 from storage.migrate import SchemaTooNewError, ensure_schema
 from storage.runs import RunJournal
+from viva_militer_archive.crawl_stats.keys import LOST_LOCK
 
 log = logging.getLogger(__name__)
 

@@ -10,11 +10,11 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from crawl_stats.site_change import site_changes
 from storage.clock import iso_timestamp
 from storage.engine import get_session_factory
 from storage.models import CrawlRun
 from storage.processes import ProcessIdentity, current_process, is_running
+from viva_militer_archive.crawl_stats.site_change import site_changes
 
 COUNTER_COLUMNS = (
     "requests", "responses_2xx", "responses_3xx", "responses_4xx", "responses_5xx",

@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from crawl_stats.keys import EXTRACT_PREFIX, ITEMS_WITH_WARNINGS
 from storage.clock import iso_timestamp
 from storage.dialects import site_date
 from storage.engine import get_session_factory
 from storage.models import Article, ArticleRevision, CrawlRun
+from viva_militer_archive.crawl_stats.keys import EXTRACT_PREFIX, ITEMS_WITH_WARNINGS
 
 RECENT_RUNS = 10
 """How many of the latest runs the extraction-warning summary covers."""

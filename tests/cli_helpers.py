@@ -17,10 +17,11 @@ def viva(
     cwd: Path = REPO_ROOT,
     timeout: float = 180,
 ) -> subprocess.CompletedProcess[str]:
-    """``python -m cli.main ARGUMENTS`` (from the repository root unless ``cwd``), with
+    """``python -m viva_militer_archive.cli.main ARGUMENTS`` (from the repository root unless
+    ``cwd``), with
     ``env`` added to the environment; output captured as text."""
     return subprocess.run(
-        [sys.executable, "-m", "cli.main", *arguments],
+        [sys.executable, "-m", "viva_militer_archive.cli.main", *arguments],
         cwd=cwd,
         env={**os.environ, **(env or {})},
         input=input,

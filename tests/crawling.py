@@ -8,7 +8,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from sample_site.harness import (
+from storage.engine import get_session_factory
+from storage.models import Article, ArticleRevision, CrawlRun
+from viva_militer_archive.sample_site.harness import (
     FAST_SETTINGS,
     REPO_ROOT,
     crawl_command,
@@ -16,8 +18,6 @@ from sample_site.harness import (
     crawl_runs,
     last_run,
 )
-from storage.engine import get_session_factory
-from storage.models import Article, ArticleRevision, CrawlRun
 
 __all__ = ["FAST_SETTINGS", "REPO_ROOT", "crawl_command", "crawl_env", "last_run"]
 

@@ -1,5 +1,6 @@
 """Test databases: a fresh SQLite file, or a throw-away schema on the PostgreSQL server (the
-helpers live in :mod:`sample_site.harness`; the skip-or-fail rule is the tests' own)."""
+helpers live in :mod:`viva_militer_archive.sample_site.harness`; the skip-or-fail rule is the
+tests' own)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,11 @@ import os
 
 import pytest
 
-from sample_site.harness import postgres_base_url, postgres_schema_url, postgres_unavailable_reason
+from viva_militer_archive.sample_site.harness import (
+    postgres_base_url,
+    postgres_schema_url,
+    postgres_unavailable_reason,
+)
 
 __all__ = ["postgres_base_url", "postgres_schema_url", "postgres_unavailable_reason"]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sample_site.redesign import ARTICLE_CLASS_RENAMES, rename_classes
+from viva_militer_archive.sample_site.redesign import ARTICLE_CLASS_RENAMES, rename_classes
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ORIGINAL = FIXTURES / "articles"

@@ -1,5 +1,6 @@
 """``viva-archive`` end to end: real crawls of the sample site through the command line into a
-real archive (SQLite and PostgreSQL), then every read command on it through ``cli.main``."""
+real archive (SQLite and PostgreSQL), then every read command on it through
+``viva_militer_archive.cli.main``."""
 
 from __future__ import annotations
 
@@ -14,14 +15,14 @@ from typing import Any
 
 import pytest
 
-from cli.main import main
 from crawler.arguments import WIB
-from sample_site.catalog import make_article, sample_articles
-from sample_site.server import SampleSite
 from storage.engine import dispose_all
 from tests.cli_helpers import viva as viva_child
 from tests.crawling import FAST_SETTINGS
 from tests.databases import postgres_schema_url, skip_without_postgres
+from viva_militer_archive.cli.main import main
+from viva_militer_archive.sample_site.catalog import make_article, sample_articles
+from viva_militer_archive.sample_site.server import SampleSite
 
 BODY_ONLY_ID = 1_940_000
 EDITED_TITLE_PREFIX = "Gencatan Senjata Diumumkan: "
@@ -39,7 +40,7 @@ class Archive:
 
 
 def viva(url: str, *arguments: str, **options: Any) -> subprocess.CompletedProcess[str]:
-    """``python -m cli.main --database-url URL ...`` in a child process."""
+    """``python -m viva_militer_archive.cli.main --database-url URL ...`` in a child process."""
     return viva_child("--database-url", url, *arguments, **options)
 
 

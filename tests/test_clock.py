@@ -9,10 +9,10 @@ import re
 
 import pytest
 
-from cli.main import main
 from storage.runs import RunJournal
 from storage.writes import ArchiveWriter
 from tests.factories import make_item
+from viva_militer_archive.cli.main import main
 
 PUBLISHED = "2026-11-01T04:43:27+07:00"
 """31 October 21:43 UTC: a different day and month in UTC (and in the past, as the store

@@ -15,9 +15,6 @@ from pathlib import Path
 import pytest
 
 from crawler.arguments import WIB
-from sample_site.catalog import make_article, sample_articles
-from sample_site.render import expected_fields
-from sample_site.server import SampleSite
 from storage.locks import NamedLock
 from tests.crawling import (
     articles,
@@ -30,6 +27,9 @@ from tests.crawling import (
     runs,
     stat,
 )
+from viva_militer_archive.sample_site.catalog import make_article, sample_articles
+from viva_militer_archive.sample_site.render import expected_fields
+from viva_militer_archive.sample_site.server import SampleSite
 
 BROKEN_PAGE = (
     "<html><head><title>VIVA</title></head><body><div class='main-content-detail'>"

@@ -10,10 +10,10 @@ from datetime import datetime, timedelta
 
 from crawler.arguments import WIB
 from crawler.dates import format_datetime
-from sample_site.catalog import make_article, sample_articles
-from sample_site.render import ArticleSpec, render_article_pages
-from sample_site.server import SampleSite
 from tests.crawling import articles, crawl, describe, last_run, revisions, stat
+from viva_militer_archive.sample_site.catalog import make_article, sample_articles
+from viva_militer_archive.sample_site.render import ArticleSpec, render_article_pages
+from viva_militer_archive.sample_site.server import SampleSite
 
 
 def with_dates(value: str) -> Callable[[ArticleSpec, str], str]:

@@ -21,12 +21,12 @@ import httpx
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from cli.demo import DEMO_FIRST_ID, EDITED, REMOVED
-from cli.main import main
-from sample_site.harness import REPO_ROOT, postgres_schema_url
 from tests.conftest import BACKENDS
 from tests.databases import skip_without_postgres
 from tests.web_archive import free_port
+from viva_militer_archive.cli.demo import DEMO_FIRST_ID, EDITED, REMOVED
+from viva_militer_archive.cli.main import main
+from viva_militer_archive.sample_site.harness import REPO_ROOT, postgres_schema_url
 
 EXAMPLE_RE = re.compile(r"^\s*(viva-archive (?!demo)[^#|\n]*)", re.MULTILINE)
 """A command line of the README or of the demo's output (pipes and comments cut off)."""
@@ -48,7 +48,7 @@ def run_demo(cwd: Path, *options: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     return subprocess.run(
-        [sys.executable, "-m", "cli.main", *options, "demo"],
+        [sys.executable, "-m", "viva_militer_archive.cli.main", *options, "demo"],
         cwd=cwd,
         env=env,
         capture_output=True,
@@ -218,7 +218,14 @@ def served(command: str, cwd: Path) -> Iterator[str]:
     """``command`` (a ``viva-archive serve ...`` line) run from ``cwd`` on a free port, until
     the block ends; yields its base URL."""
     port = free_port()
-    argv = [sys.executable, "-m", "cli.main", *shlex.split(command)[1:], "--port", str(port)]
+    argv = [
+        sys.executable,
+        "-m",
+        "viva_militer_archive.cli.main",
+        *shlex.split(command)[1:],
+        "--port",
+        str(port),
+    ]
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     server = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE,
@@ -258,7 +265,8 @@ def test_serve_without_an_archive_says_how_to_serve_the_demo(tmp_path: Path) -> 
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     done = subprocess.run(
-        [sys.executable, "-m", "cli.main", "serve", "--port", str(free_port())],
+        [sys.executable, "-m", "viva_militer_archive.cli.main", "serve", "--port",
+        str(free_port())],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert done.returncode == 1 and done.stdout == ""

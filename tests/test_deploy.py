@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from sample_site.harness import REPO_ROOT
+from viva_militer_archive.sample_site.harness import REPO_ROOT
 
 DEPLOY = REPO_ROOT / "deploy"
 UNIT = DEPLOY / "viva-militer-archive.service"

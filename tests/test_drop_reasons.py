@@ -10,20 +10,20 @@ import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from crawl_stats.keys import (
+from crawler.arguments import WIB
+from crawler.outcome import outcome_from_stats
+from storage.runs import RunJournal
+from tests.crawling import crawl, describe, last_run, stat
+from viva_militer_archive.crawl_stats.keys import (
     MAX_DROP_REASONS,
     OTHER_REASONS,
     answered,
     bounded_reasons,
     discovery_failed_key,
 )
-from crawler.arguments import WIB
-from crawler.outcome import outcome_from_stats
-from sample_site.catalog import sample_articles
-from sample_site.server import SampleSite
-from storage.runs import RunJournal
-from tests.crawling import crawl, describe, last_run, stat
-from web.app import create_app
+from viva_militer_archive.sample_site.catalog import sample_articles
+from viva_militer_archive.sample_site.server import SampleSite
+from viva_militer_archive.web.app import create_app
 
 INVENTED = (100001, 100002, 99, 600)
 

@@ -7,11 +7,11 @@ import io
 import json
 from datetime import datetime
 
-from cli.arguments import SITE_ZONE
-from cli.export import CSV_COLUMNS, write_csv, write_jsonl
 from storage.export import EXPORT_FIELDS, ArchiveExport, export_query
 from storage.writes import ArchiveWriter
 from tests.factories import make_item
+from viva_militer_archive.cli.arguments import SITE_ZONE
+from viva_militer_archive.cli.export import CSV_COLUMNS, write_csv, write_jsonl
 
 TRICKY_BODY = 'VIVA – "Siaga satu," kata komandan; pasukan bergerak.\n\nParagraf kedua: ñ, é, 中文.'
 

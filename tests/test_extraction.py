@@ -27,9 +27,9 @@ from crawler.extraction import (
 from crawler.extraction.images import split_caption
 from crawler.extraction.page import Source
 from crawler.urls import article_page_url
-from sample_site.expected import expected_fields
-from sample_site.render import render_article_pages
-from sample_site.spec import ArticleSpec, BodyImage, ImageSpec
+from viva_militer_archive.sample_site.expected import expected_fields
+from viva_militer_archive.sample_site.render import render_article_pages
+from viva_militer_archive.sample_site.spec import ArticleSpec, BodyImage, ImageSpec
 
 FIXTURES = Path(__file__).parent / "fixtures" / "articles"
 NAMES = sorted(p.name.removesuffix(".expected.json") for p in FIXTURES.glob("*.expected.json"))

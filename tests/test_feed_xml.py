@@ -13,8 +13,8 @@ from lxml import etree
 
 from storage.writes import ArchiveWriter
 from tests.factories import make_item
-from web.app import create_app
-from web.feeds import Entry, atom
+from viva_militer_archive.web.app import create_app
+from viva_militer_archive.web.feeds import Entry, atom
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 HOSTILE = ("\ufffe", "\uffff", "\x01", "\x1b", "\x00", "\ud800", "\udfff", "\x7f\x85")

@@ -49,7 +49,7 @@ def test_sample_site_command_serves_an_ad_hoc_scrapy_crawl(tmp_path: Path) -> No
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     site = subprocess.Popen(
-        [sys.executable, "-m", "cli.main", "sample-site", "--port", "0"],
+        [sys.executable, "-m", "viva_militer_archive.cli.main", "sample-site", "--port", "0"],
         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     try:

@@ -15,7 +15,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crawl_stats.keys import GENERIC_SOURCE
 from crawler import site
 from crawler.dates import WIB
 from crawler.extraction import ArticlePage, parse_article
@@ -23,13 +22,18 @@ from crawler.extraction.dom import css_any, element_text, parse_html
 from crawler.extraction.generic import extract_generic_body
 from crawler.extraction.text import normalize_text, split_paragraphs
 from crawler.urls import article_page_url
-from sample_site.catalog import sample_articles
-from sample_site.expected import expected_fields
-from sample_site.redesign import ARTICLE_CLASS_RENAMES, paragraph_scores, rename_classes
-from sample_site.render import render_article_pages
-from sample_site.spec import ArticleSpec
 from tests.redesigned_fixtures import ORIGINAL, REDESIGNED, redesigned_pages
 from tests.test_extraction import NAMES, SPEC, expected, fixture_pages, pages_to_fetch
+from viva_militer_archive.crawl_stats.keys import GENERIC_SOURCE
+from viva_militer_archive.sample_site.catalog import sample_articles
+from viva_militer_archive.sample_site.expected import expected_fields
+from viva_militer_archive.sample_site.redesign import (
+    ARTICLE_CLASS_RENAMES,
+    paragraph_scores,
+    rename_classes,
+)
+from viva_militer_archive.sample_site.render import render_article_pages
+from viva_militer_archive.sample_site.spec import ArticleSpec
 
 GENERIC_BODY = f"fallback:body:{GENERIC_SOURCE}"
 WHEN = datetime(2026, 1, 1, tzinfo=UTC)

@@ -18,17 +18,6 @@ import pytest
 from crawler.arguments import WIB
 from crawler.site import LISTING_PATHS
 from crawler.urls import MAX_ARTICLE_ID
-from sample_site.catalog import make_article, sample_articles
-from sample_site.hostile import (
-    FOREIGN_TITLE_MARK,
-    HostileSite,
-    RawAnswer,
-    bomb_page,
-    foreign_copy,
-    oversized_page,
-)
-from sample_site.render import ArticleSpec
-from sample_site.server import SampleSite
 from storage.models import CrawlRun
 from tests.crawling import (
     REPO_ROOT,
@@ -40,6 +29,17 @@ from tests.crawling import (
     last_run,
     revisions,
 )
+from viva_militer_archive.sample_site.catalog import make_article, sample_articles
+from viva_militer_archive.sample_site.hostile import (
+    FOREIGN_TITLE_MARK,
+    HostileSite,
+    RawAnswer,
+    bomb_page,
+    foreign_copy,
+    oversized_page,
+)
+from viva_militer_archive.sample_site.render import ArticleSpec
+from viva_militer_archive.sample_site.server import SampleSite
 
 SUB = "/militer/militer-dunia"
 OFFSITE_ID, MOVED_ID, DUPLICATE_ID, CHAIN_ID = 1_930_020, 1_930_021, 1_930_022, 1_930_023

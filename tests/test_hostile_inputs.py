@@ -1,6 +1,7 @@
 """Every bad input a user can type gives one line and a fixed exit code, never a traceback.
 
-The table runs in-process (``cli.main.main``) on SQLite and on PostgreSQL; what needs a real
+The table runs in-process (``viva_militer_archive.cli.main.main``) on SQLite and on PostgreSQL;
+what needs a real
 process (a pipe closed by ``head``, ``/dev/full``, environment variables read at start) runs as a
 child. Exit codes: 0 fine (nothing matched, nothing to do), 1 a failure, 2 a bad argument."""
 
@@ -15,13 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from cli.main import main
-from sample_site.harness import REPO_ROOT, fresh_database
 from storage.migrate import upgrade
 from storage.writes import ArchiveWriter
 from tests.conftest import BACKENDS
 from tests.databases import skip_without_postgres
 from tests.factories import make_item
+from viva_militer_archive.cli.main import main
+from viva_militer_archive.sample_site.harness import REPO_ROOT, fresh_database
 
 BIG = "99999999999999999999"
 """Beyond 2⁶³−1: fits neither SQLite INTEGER nor PostgreSQL bigint."""
@@ -207,9 +208,10 @@ def test_table_covers_every_subcommand() -> None:
 def viva(
     *arguments: str, env: dict[str, str] | None = None, stdout: int | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """``python -m cli.main ...`` in a child (stdout captured unless a file descriptor is given)."""
+    """``python -m viva_militer_archive.cli.main ...`` in a child (stdout captured unless a file
+    descriptor is given)."""
     return subprocess.run(
-        [sys.executable, "-m", "cli.main", *arguments],
+        [sys.executable, "-m", "viva_militer_archive.cli.main", *arguments],
         cwd=REPO_ROOT,
         env={**os.environ, **(env or {})},
         stdout=stdout if stdout is not None else subprocess.PIPE,
@@ -259,7 +261,14 @@ def test_reader_closing_the_pipe_is_quiet(full_archive: str, command: list[str])
 def _piped_to_head(archive_url: str, command: list[str]) -> subprocess.CompletedProcess[str]:
     """``viva-archive ... | head -c 10``: the exit status and stderr of viva-archive itself."""
     writer = subprocess.Popen(
-        [sys.executable, "-m", "cli.main", "--database-url", archive_url, *command],
+        [
+            sys.executable,
+            "-m",
+            "viva_militer_archive.cli.main",
+            "--database-url",
+            archive_url,
+            *command,
+        ],
         cwd=REPO_ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

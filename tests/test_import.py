@@ -14,7 +14,6 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DatabaseError
 
-from cli.export import write_jsonl
 from crawler.importer import MAX_LINE_BYTES, ArchiveImport, ImportSummary, Rejected, read_lines
 from storage.engine import get_engine, get_session_factory
 from storage.export import ITEM_FIELDS, ArchiveExport
@@ -26,6 +25,7 @@ from tests.cli_helpers import viva
 from tests.crawling import REPO_ROOT
 from tests.factories import make_item
 from tests.test_store_integrity import forbid_titles_in_sql
+from viva_militer_archive.cli.export import write_jsonl
 
 BASE = "https://www.viva.co.id"
 
@@ -243,7 +243,7 @@ def test_cli_import_survives_a_bom_a_huge_number_dev_zero_and_closed_stdin(
     assert "Traceback" not in zeros.stderr and zeros.returncode == 1, zeros.stderr
     assert zeros.stderr.startswith(f"line 1: rejected: line too long: more than {MAX_LINE_BYTES:,}")
     closed = subprocess.run(
-        f"exec {shlex.quote(sys.executable)} -m cli.main --database-url "
+        f"exec {shlex.quote(sys.executable)} -m viva_militer_archive.cli.main --database-url "
         f"{shlex.quote(archive_url)} import - <&-",
         shell=True, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip

@@ -4,7 +4,7 @@ keeps Jinja's order for everything else."""
 
 from __future__ import annotations
 
-from web.render import environment
+from viva_militer_archive.web.render import environment
 
 TEMPLATE = "{{ row.title }}|{{ row.items }}|{{ other.real }}|{{ other.missing is defined }}"
 

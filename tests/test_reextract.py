@@ -15,16 +15,16 @@ from pathlib import Path
 
 import pytest
 
-from cli import reextract as reextract_command
 from crawler.extraction import PARSER_VERSION
-from sample_site.render import expected_fields
-from sample_site.server import SampleSite
 from storage.crawl_queries import CrawlQueries
 from storage.writes import ArchiveWriter
 from tests import old_parser
 from tests.crawling import articles, crawl, describe, revisions
 from tests.factories import make_item
 from tests.warc_helpers import sample_site, warc_files, warcio_check
+from viva_militer_archive.cli import reextract as reextract_command
+from viva_militer_archive.sample_site.render import expected_fields
+from viva_militer_archive.sample_site.server import SampleSite
 
 
 @pytest.fixture

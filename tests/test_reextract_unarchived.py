@@ -15,20 +15,20 @@ from pathlib import Path
 
 import pytest
 
-from cli.main import main
 from crawler.arguments import WIB
 from crawler.extraction import PARSER_VERSION
 from crawler.warc import RollingWarcWriter, archive_dir
-from sample_site.captures import write_capture
-from sample_site.catalog import make_article, multi_page
-from sample_site.render import expected_fields
-from sample_site.server import SampleSite
-from sample_site.spec import ArticleSpec
 from storage.writes import ArchiveWriter
 from tests import blind_parser
 from tests.crawling import articles, crawl, describe, revisions
 from tests.factories import make_item
 from tests.warc_helpers import sample_site
+from viva_militer_archive.cli.main import main
+from viva_militer_archive.sample_site.captures import write_capture
+from viva_militer_archive.sample_site.catalog import make_article, multi_page
+from viva_militer_archive.sample_site.render import expected_fields
+from viva_militer_archive.sample_site.server import SampleSite
+from viva_militer_archive.sample_site.spec import ArticleSpec
 
 NEW_TITLE = "Judul yang diperbarui setelah arsip"
 COMPARED = ("title", "body", "description", "authors", "tags", "subchannel", "page_count")

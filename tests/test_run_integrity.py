@@ -19,14 +19,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from crawl_stats.keys import DISCOVERY_FAILED_PREFIX, DISCOVERY_OK, LOST_LOCK
 from crawler import site
 from crawler.arguments import WIB
 from crawler.outcome import outcome_from_stats
 from crawler.warc.reader import read_page
-from sample_site.catalog import sample_articles
-from sample_site.server import SampleSite
-from scheduling.health import HealthPolicy, health_warnings
 from storage.config import error_summary, mask_url
 from storage.engine import get_session_factory
 from storage.models import ArticleRevision, CrawlRun
@@ -45,6 +41,10 @@ from tests.crawling import (
 )
 from tests.databases import postgres_schema_url, skip_without_postgres
 from tests.locking import take_lock_away
+from viva_militer_archive.crawl_stats.keys import DISCOVERY_FAILED_PREFIX, DISCOVERY_OK, LOST_LOCK
+from viva_militer_archive.sample_site.catalog import sample_articles
+from viva_militer_archive.sample_site.server import SampleSite
+from viva_militer_archive.scheduling.health import HealthPolicy, health_warnings
 
 FAST = [item for key, value in FAST_SETTINGS.items() for item in ("-s", f"{key}={value}")]
 
@@ -312,7 +312,7 @@ def test_a_password_query_parameter_appears_nowhere_when_the_database_is_unreach
     env = {**os.environ, "DATABASE_URL": url}
     for command in (
         crawl_command("mode=latest"),
-        [sys.executable, "-m", "cli.main", "crawl", "--mode", "latest"],
+        [sys.executable, "-m", "viva_militer_archive.cli.main", "crawl", "--mode", "latest"],
     ):
         done = subprocess.run(
             command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60,

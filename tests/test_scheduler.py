@@ -15,14 +15,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from crawler.arguments import WIB
-from sample_site.catalog import sample_articles
-from sample_site.server import SampleSite
-from scheduling.health import HealthPolicy, health_warnings
 from storage.engine import get_session_factory
 from storage.migrate import upgrade
 from storage.models import CrawlRun
 from storage.runs import RunJournal
 from tests.crawling import FAST_SETTINGS, REPO_ROOT, runs
+from viva_militer_archive.sample_site.catalog import sample_articles
+from viva_militer_archive.sample_site.server import SampleSite
+from viva_militer_archive.scheduling.health import HealthPolicy, health_warnings
 
 FAST = [item for key, value in FAST_SETTINGS.items() for item in ("-s", f"{key}={value}")]
 

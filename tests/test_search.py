@@ -7,10 +7,10 @@ from datetime import date
 
 import pytest
 
-from cli.main import main
 from storage.search import ArchiveSearch, SearchFilters
 from storage.writes import ArchiveWriter
 from tests.factories import make_item
+from viva_militer_archive.cli.main import main
 
 BODY_HEAVY = "VIVA – " + " ".join(["Pasukan cadangan bergerak ke perbatasan."] * 12)
 

@@ -36,7 +36,7 @@ from storage.word_forms import parse_query
 from storage.writes import ArchiveWriter
 from tests.factories import make_item
 from tests.web_archive import free_port
-from web.app import create_app
+from viva_militer_archive.web.app import create_app
 
 HUGE_BODY = "kata " * 1_600_000
 """The issue's 8 MB body."""

@@ -19,10 +19,10 @@ from crawler.blocking import (
     header_map,
 )
 from crawler.dates import WIB
-from sample_site.catalog import make_article
-from sample_site.render import render_article_pages
-from sample_site.server import SampleSite
-from sample_site.site_change import challenge_page
+from viva_militer_archive.sample_site.catalog import make_article
+from viva_militer_archive.sample_site.render import render_article_pages
+from viva_militer_archive.sample_site.server import SampleSite
+from viva_militer_archive.sample_site.site_change import challenge_page
 
 CHALLENGES = Path(__file__).parent / "fixtures" / "challenges"
 ARTICLES = Path(__file__).parent / "fixtures" / "articles"

@@ -13,14 +13,14 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from crawl_stats import keys
 from crawler.arguments import WIB
-from sample_site.catalog import generated_articles, make_article
-from sample_site.render import ArticleSpec
-from sample_site.server import SampleSite
 from tests.cli_helpers import viva
 from tests.crawling import articles, crawl, describe, last_run, stat
 from tests.test_site_change_blocking import MENTIONS
+from viva_militer_archive.crawl_stats import keys
+from viva_militer_archive.sample_site.catalog import generated_articles, make_article
+from viva_militer_archive.sample_site.render import ArticleSpec
+from viva_militer_archive.sample_site.server import SampleSite
 
 pytestmark = pytest.mark.slow
 
@@ -205,7 +205,7 @@ def health(database_url: str) -> tuple[int, list[str]]:
     """``/healthz`` of the web reader on this archive: status code and warnings."""
     from fastapi.testclient import TestClient
 
-    from web.app import create_app
+    from viva_militer_archive.web.app import create_app
 
     response = TestClient(create_app(database_url)).get("/healthz")
     return response.status_code, response.json()["warnings"]
@@ -247,8 +247,8 @@ def test_article_redesign_archives_through_fallbacks_and_says_so_in_the_same_run
 ) -> None:
     """Every class of the article template renamed (URLs, JSON-LD, meta tags unchanged): the
     generic fallbacks archive the articles as the site's own selectors would have."""
-    from sample_site.expected import expected_fields
-    from sample_site.redesign import paragraph_scores
+    from viva_militer_archive.sample_site.expected import expected_fields
+    from viva_militer_archive.sample_site.redesign import paragraph_scores
 
     sample.redesign = "article"
     done = backfill(sample, database_url, yesterday)

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from crawl_stats import keys
-from sample_site.harness import REPO_ROOT, crawl_runs, postgres_schema_url
 from tests.conftest import BACKENDS
 from tests.crawling import articles
 from tests.databases import skip_without_postgres
+from viva_militer_archive.crawl_stats import keys
+from viva_militer_archive.sample_site.harness import REPO_ROOT, crawl_runs, postgres_schema_url
 
 pytestmark = pytest.mark.slow
 ROW_RE = re.compile(r"^\s*(\d+)\s+(latest|backfill|recheck)\s+(\w+)\s+(.*)$", re.MULTILINE)
@@ -27,7 +27,7 @@ def run_demo(cwd: Path, *options: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     return subprocess.run(
-        [sys.executable, "-m", "cli.main", *options],
+        [sys.executable, "-m", "viva_militer_archive.cli.main", *options],
         cwd=cwd,
         env=env,
         capture_output=True,

@@ -9,19 +9,19 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from crawl_stats import keys
-from crawl_stats.site_change import (
+from crawler.outcome import EXIT_FAILED, EXIT_OK, outcome_from_stats
+from storage.runs import RunJournal, run_record
+from tests.cli_helpers import viva
+from tests.test_web import metric_values
+from viva_militer_archive.crawl_stats import keys
+from viva_militer_archive.crawl_stats.site_change import (
     ARTICLE_MARKUP,
     BLOCKED,
     LISTING_MARKUP,
     blind_spot,
     site_changes,
 )
-from crawler.outcome import EXIT_FAILED, EXIT_OK, outcome_from_stats
-from storage.runs import RunJournal, run_record
-from tests.cli_helpers import viva
-from tests.test_web import metric_values
-from web.app import create_app
+from viva_militer_archive.web.app import create_app
 
 FINISHED = {keys.FINISH_REASON: "finished", keys.RESPONSES: 40, keys.DISCOVERY_OK: 6}
 

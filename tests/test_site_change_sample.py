@@ -18,11 +18,11 @@ import pytest
 
 from crawler import site as viva
 from crawler.dates import WIB
-from sample_site.catalog import sample_articles
-from sample_site.harness import REPO_ROOT
-from sample_site.redesign import ARTICLE_CLASS_RENAMES, rename_classes
-from sample_site.server import SampleSite
-from sample_site.site_change import LISTING_CLASS_RENAMES, REDESIGNS
+from viva_militer_archive.sample_site.catalog import sample_articles
+from viva_militer_archive.sample_site.harness import REPO_ROOT
+from viva_militer_archive.sample_site.redesign import ARTICLE_CLASS_RENAMES, rename_classes
+from viva_militer_archive.sample_site.server import SampleSite
+from viva_militer_archive.sample_site.site_change import LISTING_CLASS_RENAMES, REDESIGNS
 
 NOW = datetime(2026, 11, 2, 12, 0, tzinfo=WIB)
 CLASS_RE = re.compile(r"""(?<![\w-])class\s*=\s*["']([^"']*)["']""")
@@ -140,7 +140,7 @@ def test_an_unknown_redesign_is_refused() -> None:
 
 def test_the_sample_site_command_serves_a_redesign() -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-    command = [sys.executable, "-m", "cli.main", "sample-site", "--port", "0"]
+    command = [sys.executable, "-m", "viva_militer_archive.cli.main", "sample-site", "--port", "0"]
     server = subprocess.Popen(
         [*command, "--redesign", "challenge"], env=env, stdout=subprocess.PIPE, text=True
     )

@@ -14,7 +14,6 @@ from scrapy.utils.test import get_crawler
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
-from crawl_stats.keys import STORE_ERRORS, STORE_RETRIES, UNSTORED
 from crawler.outcome import outcome_from_stats
 from crawler.pipelines.store import StorePipeline
 from storage.engine import get_engine, get_session_factory
@@ -23,6 +22,7 @@ from storage.models import Article, ArticleRevision
 from storage.validation import InvalidItem
 from storage.writes import ArchiveWriter
 from tests.factories import make_item
+from viva_militer_archive.crawl_stats.keys import STORE_ERRORS, STORE_RETRIES, UNSTORED
 
 GOOD = range(1_000_001, 1_000_201)
 FAST_RETRIES = "0.05,0.1,0.2"

@@ -13,9 +13,9 @@ import pytest
 
 from crawler.extraction import PARSER_VERSION
 from crawler.warc import Exchange, RollingWarcWriter, WarcReadError, read_page
-from sample_site.server import SampleSite
 from tests.crawling import articles, crawl, describe, last_run, revisions, stat
 from tests.warc_helpers import records, sample_site, warc_files, warcio_check
+from viva_militer_archive.sample_site.server import SampleSite
 
 
 def exchange(n: int, size: int = 200) -> Exchange:

@@ -37,10 +37,10 @@ from tests.web_archive import (
     serving,
     web_archive,  # noqa: F401  (the module's fixture)
 )
-from web.app import create_app
-from web.archive import ArchiveNotReady, open_archive
-from web.pages import templates
-from web.render import marked, safe_href
+from viva_militer_archive.web.app import create_app
+from viva_militer_archive.web.archive import ArchiveNotReady, open_archive
+from viva_militer_archive.web.pages import templates
+from viva_militer_archive.web.render import marked, safe_href
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 PAGES = ("/", "/articles", "/search?q=kalajengking", "/changes", "/runs")
@@ -477,7 +477,8 @@ def test_refuses_an_archive_behind_or_missing(
     with pytest.raises(ArchiveNotReady, match=r"behind this program's .*viva-archive db upgrade"):
         create_app(database_url)
     result = subprocess.run(
-        [sys.executable, "-m", "cli.main", "serve", "--database-url", database_url],
+        [sys.executable, "-m", "viva_militer_archive.cli.main", "serve", "--database-url",
+        database_url],
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert result.returncode == 1

@@ -21,7 +21,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.web_archive import WebArchive, web_archive  # noqa: F401  (the module's fixture)
-from web.app import create_app
+from viva_militer_archive.web.app import create_app
 
 EXAMPLES = 30
 """Examples per operation and generation mode: enough to reach every parameter's edges."""

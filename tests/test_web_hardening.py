@@ -22,9 +22,9 @@ from tests.web_archive import (
     WebArchive,
     web_archive,  # noqa: F401  (the module's fixture)
 )
-from web.app import create_app
-from web.caching import IMMUTABLE
-from web.security import LOOPBACK_HOSTS, TOKEN_COOKIE
+from viva_militer_archive.web.app import create_app
+from viva_militer_archive.web.caching import IMMUTABLE
+from viva_militer_archive.web.security import LOOPBACK_HOSTS, TOKEN_COOKIE
 
 SECURITY = ("content-security-policy", "x-content-type-options", "x-frame-options")
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -68,7 +68,7 @@ def test_a_database_fault_is_an_error_page_with_every_header(
     assert page.headers["content-type"].startswith("text/html")
     for response in (api, page):
         assert all(name in response.headers for name in SECURITY)
-    faults = [r for r in caplog.records if r.name == "web.app"]
+    faults = [r for r in caplog.records if r.name == "viva_militer_archive.web.app"]
     assert len(faults) == 2 and all(r.exc_info is None for r in faults)
     assert all("\n" not in r.getMessage() for r in faults)
 

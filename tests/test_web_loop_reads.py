@@ -17,7 +17,7 @@ from storage.browse_async import PageReads
 from storage.engine import dispose_all
 from storage.writes import ArchiveWriter
 from tests.factories import make_item
-from web.archive import open_archive
+from viva_militer_archive.web.archive import open_archive
 
 IDS = (1_700_001, 1_700_002, 1_700_003)
 WATCHDOG_S = 30

@@ -22,8 +22,8 @@ from tests.web_archive import (
     serving,
     web_archive,  # noqa: F401  (the module's fixture)
 )
-from web.app import create_app
-from web.charts import bar_chart, figure
+from viva_militer_archive.web.app import create_app
+from viva_militer_archive.web.charts import bar_chart, figure
 
 WIB_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+07:00")
 """Every time of the JSON API: WIB with its offset, to the second (as ``show --json``)."""

@@ -19,11 +19,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from cli.main import main
 from storage.migrate import upgrade
 from tests.crawling import REPO_ROOT
 from tests.web_archive import free_port, serving
-from web.serving import HEADER_TIMEOUT, REUSE_PORT
+from viva_militer_archive.cli.main import main
+from viva_militer_archive.web.serving import HEADER_TIMEOUT, REUSE_PORT
 
 TOKEN = "S3cr3t-T0ken"
 
@@ -112,7 +112,7 @@ def test_a_port_in_use_is_one_line_and_its_own_exit_code(archive: str) -> None:
         taken.listen()
         port = taken.getsockname()[1]
         result = subprocess.run(
-            [sys.executable, "-m", "cli.main", "serve", "--port", str(port),
+            [sys.executable, "-m", "viva_militer_archive.cli.main", "serve", "--port", str(port),
              "--database-url", archive],
             cwd=REPO_ROOT, capture_output=True, text=True, timeout=60, check=False,
         )  # fmt: skip
@@ -149,7 +149,7 @@ def test_a_connection_that_never_finishes_its_headers_is_closed(archive: str) ->
 
 LIMITED = (
     "import resource, sys; resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64)); "
-    "from cli.main import main; sys.exit(main(sys.argv[1:]))"
+    "from viva_militer_archive.cli.main import main; sys.exit(main(sys.argv[1:]))"
 )
 """``viva-archive`` with 64 file descriptors."""
 
@@ -269,7 +269,7 @@ def test_listening_sockets_say_they_are_tcp() -> None:
     proto 0 every page waited for a delayed ACK (~44 ms)."""
     import socket
 
-    from web.serving import listening_socket, own_socket
+    from viva_militer_archive.web.serving import listening_socket, own_socket
 
     shared = listening_socket("127.0.0.1", 0, shared=True)
     own = own_socket(shared)

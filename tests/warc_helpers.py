@@ -10,8 +10,8 @@ from pathlib import Path
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.arguments import WIB
-from sample_site.catalog import sample_articles
-from sample_site.server import SampleSite
+from viva_militer_archive.sample_site.catalog import sample_articles
+from viva_militer_archive.sample_site.server import SampleSite
 
 
 def warcio_check(path: Path) -> subprocess.CompletedProcess[str]:

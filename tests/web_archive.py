@@ -20,12 +20,12 @@ import httpx
 import pytest
 
 from crawler.arguments import WIB
-from sample_site.catalog import make_article, sample_articles
-from sample_site.render import ArticleSpec, BodyImage, ImageSpec
-from sample_site.server import SampleSite
 from storage.engine import dispose_all
 from tests.crawling import REPO_ROOT, crawl, describe
 from tests.databases import postgres_schema_url, skip_without_postgres
+from viva_militer_archive.sample_site.catalog import make_article, sample_articles
+from viva_militer_archive.sample_site.render import ArticleSpec, BodyImage, ImageSpec
+from viva_militer_archive.sample_site.server import SampleSite
 
 HOSTILE_ID = 1_940_001
 HOSTILE_TITLE = "<script>alert(1)</script> Serangan Siber Kalajengking"
@@ -127,7 +127,7 @@ def serving(
     stopped (SIGINT, as Ctrl-C) when left."""
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "cli.main", "serve", "--port", str(port),
+        [sys.executable, "-m", "viva_militer_archive.cli.main", "serve", "--port", str(port),
          "--database-url", database_url, *options],
         cwd=REPO_ROOT, env={**os.environ, **(env or {})},
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

@@ -19,7 +19,6 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from crawl_stats.keys import GENERIC_SOURCE
 from crawler import site
 from crawler.dates import parse_indonesian_datetime, parse_iso_datetime
 from crawler.extraction import jsonld
@@ -45,6 +44,7 @@ from crawler.extraction.pages import page_count_of
 from crawler.extraction.text import join_paragraphs, split_paragraphs, unique
 from crawler.extraction.warnings import FieldLog
 from crawler.items import ImageRecord
+from viva_militer_archive.crawl_stats.keys import GENERIC_SOURCE
 
 Source = tuple[str, Callable[[], Any]]
 """A field source: its name in warnings (``jsonld``, ``meta``, ``og``, ``dom``) and a lazy

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from crawl_stats.keys import extract_warning_key
+from viva_militer_archive.crawl_stats.keys import extract_warning_key
 
 T = TypeVar("T")
 

@@ -14,7 +14,13 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
-from crawl_stats.keys import (
+from crawler.drops import count_drop
+from crawler.signals import article_gone
+from storage.config import error_summary, resolve_database_url
+from storage.isolation import RETRY_DELAYS, IsolatedWrite, write_isolating
+from storage.validation import InvalidItem
+from storage.writes import ArchiveWriter, BatchResult
+from viva_militer_archive.crawl_stats.keys import (
     ARCHIVE_GONE,
     ARCHIVE_NEW,
     ARCHIVE_UNCHANGED,
@@ -23,12 +29,6 @@ from crawl_stats.keys import (
     STORE_RETRIES,
     UNSTORED,
 )
-from crawler.drops import count_drop
-from crawler.signals import article_gone
-from storage.config import error_summary, resolve_database_url
-from storage.isolation import RETRY_DELAYS, IsolatedWrite, write_isolating
-from storage.validation import InvalidItem
-from storage.writes import ArchiveWriter, BatchResult
 
 log = logging.getLogger(__name__)
 

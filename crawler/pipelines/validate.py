@@ -10,11 +10,11 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
-from crawl_stats.keys import ITEMS_WITH_WARNINGS
 from crawler.drops import drop
 from crawler.extraction import warning_stat_key
 from crawler.urls import article_id_from_url
 from storage.validation import InvalidItem, clean_item
+from viva_militer_archive.crawl_stats.keys import ITEMS_WITH_WARNINGS
 
 REQUIRED = ("title", "body", "published_at")
 

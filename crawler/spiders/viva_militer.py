@@ -20,7 +20,6 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.misc import load_object
 from twisted.python.failure import Failure
 
-from crawl_stats import keys
 from crawler import site
 from crawler.arguments import CrawlArguments, parse_arguments
 from crawler.discovery import (
@@ -44,6 +43,7 @@ from crawler.warc import WARC_RECORD_META
 from storage.config import resolve_database_url
 from storage.crawl_queries import CrawlQueries
 from storage.recheck import tiers_from_seconds
+from viva_militer_archive.crawl_stats import keys
 
 MAX_PAGES = 30
 """Upper bound of pages followed for one article (a loop guard, far above real articles)."""

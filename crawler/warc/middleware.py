@@ -22,9 +22,9 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Headers, Response
 from scrapy.statscollectors import StatsCollector
 
-from crawl_stats.keys import WARC_BYTES, WARC_ERRORS, WARC_FILES, WARC_RECORDS
 from crawler.warc.location import WARC_RECORD_META, archive_dir
 from crawler.warc.writer import DEFAULT_MAX_BYTES, Exchange, RollingWarcWriter
+from viva_militer_archive.crawl_stats.keys import WARC_BYTES, WARC_ERRORS, WARC_FILES, WARC_RECORDS
 
 log = logging.getLogger(__name__)
 

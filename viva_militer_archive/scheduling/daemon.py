@@ -1,0 +1,154 @@
+"""The daemon: APScheduler triggers the jobs; each run is a supervised crawl child process."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from datetime import UTC, datetime, timedelta
+from types import FrameType
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from crawler.arguments import WIB
+from crawler.outcome import EXIT_ALREADY_RUNNING, EXIT_OK
+from storage.models import CrawlRun
+from storage.runs import RunJournal
+from viva_militer_archive.scheduling.child import ChildResult, CrawlChild, crawl_command
+from viva_militer_archive.scheduling.health import health_warnings
+from viva_militer_archive.scheduling.jobs import JobSpec
+from viva_militer_archive.scheduling.options import DaemonConfig
+
+log = logging.getLogger("scheduler")
+
+MISFIRE_GRACE_SECONDS = 15 * 60
+"""A run that starts up to 15 minutes late still runs (APScheduler's default is 1 second)."""
+
+
+def worst_exit_code(codes: list[int]) -> int:
+    """Failures beat skips (another crawl was running), skips beat success."""
+    failures = [code for code in codes if code not in (EXIT_OK, EXIT_ALREADY_RUNNING)]
+    if failures:
+        return max(failures)
+    return EXIT_ALREADY_RUNNING if EXIT_ALREADY_RUNNING in codes else EXIT_OK
+
+
+class Daemon:
+    """Runs jobs as crawl children, records their outcome, warns on bad health, stops cleanly."""
+
+    def __init__(self, config: DaemonConfig, database_url: str) -> None:
+        self.config = config
+        self.database_url = database_url
+        self.journal = RunJournal(database_url)
+        self.stopping = threading.Event()
+        self._children: set[CrawlChild] = set()
+        self._lock = threading.Lock()
+
+    # -- one run -----------------------------------------------------------------------------
+
+    def run_job(self, name: str) -> int:
+        """Run job ``name`` once, to the end; returns the crawl's exit code."""
+        spec = next(job for job in self.config.jobs if job.name == name)
+        arguments = spec.arguments()
+        child = CrawlChild(
+            crawl_command(arguments, self.config.settings),
+            timeout=self.config.timeout,
+            grace=self.config.grace,
+            environment={"DATABASE_URL": self.database_url},  # its password stays out of argv
+        )
+        with self._lock:
+            if self.stopping.is_set():
+                return EXIT_OK
+            self._children.add(child)
+        opened = datetime.now(UTC) - timedelta(seconds=5)
+        log.info("Run %s started: %s", name, " ".join(f"{k}={v}" for k, v in arguments.items()))
+        try:
+            result = child.run()
+        finally:
+            with self._lock:
+                self._children.discard(child)
+        run = self._settle(result, opened)
+        self._report(spec, result, run)
+        return result.exit_code
+
+    def _settle(self, result: ChildResult, opened: datetime) -> CrawlRun | None:
+        """Record what the child could not: a time limit, a stop, a crash."""
+        run = self.journal.run_of_process(result.pid, opened)
+        if run is None:
+            return None
+        if result.timed_out:
+            self.journal.override(run.id, status="failed", reason="timeout")
+        elif run.status == "running":
+            reason = "daemon stopped" if result.stopped else f"exit code {result.exit_code}"
+            status = "interrupted" if result.stopped else "failed"
+            self.journal.override(run.id, status=status, reason=reason)
+        return self.journal.run_of_process(result.pid, opened)
+
+    def _report(self, spec: JobSpec, result: ChildResult, run: CrawlRun | None) -> None:
+        """One line for the run's end, then any health warnings."""
+        if result.exit_code == EXIT_ALREADY_RUNNING:
+            log.warning("Run %s skipped: another %s crawl is running", spec.name, spec.name)
+            return
+        if run is None:
+            log.error("Run %s ended with exit code %d before it was recorded (%.1fs)",
+                      spec.name, result.exit_code, result.seconds)  # fmt: skip
+            return
+        level = logging.INFO if run.status == "finished" else logging.ERROR
+        log.log(
+            level,
+            "Run %s ended: %s (%s) in %.1fs; %d requests, %d new, %d updated, %d unchanged, "
+            "%d gone, %d dropped, %d errors [run %d]",
+            spec.name, run.status, run.finish_reason, result.seconds, run.requests,
+            run.articles_new, run.articles_updated, run.articles_unchanged, run.articles_gone,
+            run.articles_dropped, run.errors, run.id,
+        )  # fmt: skip
+        recent = self.journal.recent(limit=100)
+        for warning in health_warnings(recent, run, self.config.health, datetime.now(UTC)):
+            log.warning("Health: %s", warning)
+
+    # -- the recurring schedule -----------------------------------------------------------------
+
+    def serve(self) -> int:
+        """Schedule every job until SIGTERM/SIGINT, then stop the crawls and exit 0."""
+        scheduler = BackgroundScheduler(
+            executors={"default": ThreadPoolExecutor(max_workers=len(self.config.jobs))},
+            job_defaults={
+                "coalesce": True,
+                "max_instances": 1,
+                "misfire_grace_time": MISFIRE_GRACE_SECONDS,
+            },
+            timezone=WIB,
+        )
+        for spec in self.config.jobs:
+            extra = {"next_run_time": datetime.now(WIB)} if spec.run_at_start else {}
+            scheduler.add_job(
+                self.run_job, spec.trigger, args=[spec.name], id=spec.name, name=spec.name,
+                replace_existing=True, **extra,
+            )  # fmt: skip
+        wake = threading.Event()
+
+        def on_signal(signum: int, _frame: FrameType | None) -> None:
+            log.info("Received %s: stopping", signal.Signals(signum).name)
+            wake.set()
+
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+        scheduler.start()
+        for job in scheduler.get_jobs():
+            log.info("Job %s: %s, next run %s", job.id, job.trigger, job.next_run_time)
+        while not wake.wait(1.0):
+            pass
+        self.stop(scheduler)
+        return EXIT_OK
+
+    def stop(self, scheduler: BackgroundScheduler) -> None:
+        """No new runs; stop running crawls (SIGTERM, then SIGKILL after the grace period)."""
+        with self._lock:
+            self.stopping.set()
+            children = list(self._children)
+        scheduler.pause()
+        for child in children:
+            child.stop()
+        scheduler.shutdown(wait=True)  # returns once every running job has settled its run
+        log.info("Scheduler stopped")
