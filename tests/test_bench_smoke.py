@@ -43,6 +43,8 @@ TINY: dict[str, list[str]] = {
     "limits.py": ["--articles", "5"],
     "search.py": ["--articles", "50", "--words", "50"],
     "recover.py": ["--articles", "20"],
+    "fallback.py": ["--repeat", "1"],
+    "search_load.py": ["--articles", "200", "--seconds", "1", "--port", "{port}"],
     "web.py": [
         "--articles", "200", "--seconds", "1", "--warmup", "0", "--concurrency", "2",
         "--workers", "2", "--port", "{port}",
