@@ -132,3 +132,26 @@ def _printable(text: str, limit: int = 120) -> str:
     bytes it could not parse, which may be binary)."""
     flat = _UNPRINTABLE.sub("?", " ".join(text.split()))
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def whole_records_length(path: Path) -> int:
+    """Bytes of the gzip WARC file ``path`` up to the end of its last whole record (each record
+    is one gzip member): a file still being written, or cut short, may end inside a record,
+    which a copy of it leaves out. warcio reads a torn last member without complaint, so the
+    members are followed here, to their gzip trailers."""
+    end = position = 0
+    member = zlib.decompressobj(wbits=31)
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 16):
+            while chunk:
+                try:
+                    member.decompress(chunk)
+                except zlib.error:
+                    return end  # not gzip from here on: what came before is whole
+                if not member.eof:
+                    position += len(chunk)
+                    break
+                position += len(chunk) - len(member.unused_data)
+                end, chunk = position, member.unused_data
+                member = zlib.decompressobj(wbits=31)
+    return end

@@ -13,6 +13,7 @@ from sqlalchemy.exc import DatabaseError
 from storage.config import ConfigError, resolve_database_url
 from storage.migrate import SchemaTooNewError
 from viva_militer_archive.cli import (
+    backup,
     crawl,
     db,
     demo,
@@ -59,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_parser(subparsers)
     sample.add_parser(subparsers)
     serve.add_parser(subparsers)
+    backup.add_parser(subparsers)
     return parser
 
 
