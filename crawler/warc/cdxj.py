@@ -74,7 +74,7 @@ def index_file(directory: Path, name: str, start: int = 0) -> Iterator[IndexedRe
                 if record.rec_type is None:
                     raise ValueError("a record without WARC-Type")
                 records.read_to_end()
-                offset = start + records.get_record_offset()
+                offset = records.get_record_offset()  # from the file start (warcio tells)
                 length = records.get_record_length()
                 wanted = record.rec_type in INDEXED_TYPES
                 line = cdxj_line(record, name, offset, length) if wanted else None
