@@ -114,8 +114,8 @@ class WaczWriter:
         index: ExternalSorter,
         pages: IO[bytes],
     ) -> None:
-        pages.write(json.dumps({"format": "json-pages-1.0", "id": "pages", "title": self.title})
-                    .encode() + b"\n")  # fmt: skip
+        header = {"format": "json-pages-1.0", "id": "pages", "title": self.title}
+        pages.write(json.dumps(header).encode() + b"\n")
         info = _entry(f"archive/{WARC_NAME}", compress=False)
         with wacz.open(info, "w", force_zip64=True) as raw:
             out = _Hashing(raw)
@@ -282,8 +282,11 @@ def _write_block(lines: list[str], out: _Hashing, blocks: IO[bytes]) -> None:
     """One gzip member of index lines, and its line in ``index.idx``."""
     compressed = gzip.compress("".join(lines).encode("utf-8"), mtime=0)
     prefix = lines[0].split("{", 1)[0].strip()
-    entry = {"offset": out.size, "length": len(compressed)}
-    entry["digest"] = f"sha256:{hashlib.sha256(compressed).hexdigest()}"  # type: ignore[assignment]
+    entry = {
+        "offset": out.size,
+        "length": len(compressed),
+        "digest": f"sha256:{hashlib.sha256(compressed).hexdigest()}",
+    }
     blocks.write(f"{prefix} {json.dumps(entry)}\n".encode())
     out.write(compressed)
 
