@@ -45,6 +45,7 @@ TINY: dict[str, list[str]] = {
     "recover.py": ["--articles", "20"],
     "fallback.py": ["--repeat", "1"],
     "search_load.py": ["--articles", "200", "--seconds", "1", "--port", "{port}"],
+    "wacz.py": ["--articles", "20,40"],
     "web.py": [
         "--articles", "200", "--seconds", "1", "--warmup", "0", "--concurrency", "2",
         "--workers", "2", "--port", "{port}",

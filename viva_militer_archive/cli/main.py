@@ -19,6 +19,7 @@ from viva_militer_archive.cli import (
     demo,
     export,
     import_cmd,
+    index_cmd,
     reextract,
     runs,
     sample,
@@ -54,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_parser(subparsers)
     export.add_parser(subparsers)
     import_cmd.add_parser(subparsers)
+    index_cmd.add_parser(subparsers)
     search.add_parser(subparsers)
     show.add_parser(subparsers)
     reextract.add_parser(subparsers)
