@@ -15,7 +15,7 @@ Three figures, each against ``viva-archive serve`` (one uvicorn worker) on loopb
 The archive: ``--articles`` (20,000) invented articles of the sample site's catalogue, stored
 through ``ArchiveWriter`` (bench/web.py's ``fill``). Targets: 8 MB search < 100 ms, health and
 article page < 200 ms under the heavy searches, search p95 <= 150 ms.
-Run: ``python bench/search_load.py [--articles 20000] [--seconds 10]
+Run: ``python -m bench.search_load [--articles 20000] [--seconds 10]
 [--backends sqlite,postgresql]``.
 """
 
@@ -34,9 +34,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[0] = str(ROOT)  # the repository, not bench/ (bench/incremental.py shadows a package)
-
 import httpx
 import psutil
 import sqlalchemy as sa
@@ -48,6 +45,8 @@ from storage.engine import get_engine
 from storage.word_forms import WORD_RE
 from viva_militer_archive.sample_site.catalog import generated_articles
 from viva_militer_archive.sample_site.render import expected_fields
+
+ROOT = Path(__file__).resolve().parent.parent
 
 HUGE_BODY = "kata " * 1_600_000
 HEAVY_SEARCHES, HEAVY_OFFSET = 50, 9980

@@ -1,7 +1,9 @@
-"""Every script in bench/ runs at HEAD: each one in a child process at a tiny size, exit 0.
+"""Every script in bench/ runs at HEAD: each one in a child process at a tiny size, exit 0, as
+the docs run them (``python -m bench.NAME`` from the repository root).
 
-A smoke run, no timing asserted (figures come from the full-size runs in the README): a bench
-whose imports, fixtures or code paths rot fails here, in CI, instead of when next measured.
+A smoke run, no timing asserted (figures come from the full-size runs in docs/performance.md):
+a bench whose imports, fixtures or code paths rot fails here, in CI, instead of when next
+measured.
 The benches need the ``bench`` extra (trafilatura, Datasette, ...); without it these tests skip
 with the reason, unless ``REQUIRE_BENCH=1`` (CI), where they fail instead.
 """
@@ -35,6 +37,7 @@ def free_port() -> int:
 
 TINY: dict[str, list[str]] = {
     "extract.py": ["--repeat", "1"],
+    "fallback.py": ["--repeat", "1"],
     "spider_cpu.py": ["--articles", "20"],
     "crawl.py": ["--articles", "40", "--bench-seconds", "2"],
     "store.py": ["--articles", "100", "--batches", "50"],
@@ -50,6 +53,7 @@ TINY: dict[str, list[str]] = {
         "--articles", "200", "--seconds", "1", "--warmup", "0", "--concurrency", "2",
         "--workers", "2", "--port", "{port}",
     ],
+    "search_load.py": ["--articles", "200", "--seconds", "1", "--port", "{port}"],
 }  # fmt: skip
 """Each benchmark's arguments for a run of seconds; every backend it measures by default."""
 
@@ -75,8 +79,8 @@ def test_bench_runs_at_a_tiny_size(script: str) -> None:
     skip_without_postgres()  # most benches measure PostgreSQL too
     arguments = [argument.format(port=free_port()) for argument in TINY[script]]
     done = subprocess.run(
-        [sys.executable, str(BENCH / script), *arguments],
-        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        [sys.executable, "-m", f"bench.{Path(script).stem}", *arguments],
+        cwd=ROOT,
         capture_output=True, text=True, timeout=240,
     )  # fmt: skip
     assert done.returncode == 0, f"{script} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
