@@ -23,7 +23,7 @@ from tests.databases import skip_without_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
-HELPERS = {"common.py", "datasette_app.py"}
+HELPERS = {"__init__.py", "common.py", "datasette_app.py"}
 """Modules of bench/ that other scripts import; not benchmarks themselves."""
 BENCH_MODULES = ("trafilatura", "datasette", "psutil", "httpx")
 """What ``pip install -e '.[bench]'`` brings that the scripts import."""
