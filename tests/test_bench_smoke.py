@@ -37,7 +37,6 @@ def free_port() -> int:
 
 TINY: dict[str, list[str]] = {
     "extract.py": ["--repeat", "1"],
-    "fallback.py": ["--repeat", "1"],
     "spider_cpu.py": ["--articles", "20"],
     "crawl.py": ["--articles", "40", "--bench-seconds", "2"],
     "store.py": ["--articles", "100", "--batches", "50"],
@@ -53,7 +52,6 @@ TINY: dict[str, list[str]] = {
         "--articles", "200", "--seconds", "1", "--warmup", "0", "--concurrency", "2",
         "--workers", "2", "--port", "{port}",
     ],
-    "search_load.py": ["--articles", "200", "--seconds", "1", "--port", "{port}"],
 }  # fmt: skip
 """Each benchmark's arguments for a run of seconds; every backend it measures by default."""
 
