@@ -32,7 +32,6 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import httpx
 import psutil
@@ -45,8 +44,6 @@ from storage.engine import get_engine
 from storage.word_forms import WORD_RE
 from viva_militer_archive.sample_site.catalog import generated_articles
 from viva_militer_archive.sample_site.render import expected_fields
-
-ROOT = Path(__file__).resolve().parent.parent
 
 HUGE_BODY = "kata " * 1_600_000
 HEAVY_SEARCHES, HEAVY_OFFSET = 50, 9980
