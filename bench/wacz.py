@@ -3,7 +3,7 @@
 One archive (bulk-written articles, each with its page kept as a WARC record the way a crawl
 writes it) is grown to each size and exported whole after each step, in a child process whose
 peak RSS is sampled from outside. Target: memory flat in the number of articles (the largest
-export's peak at most 1.25x the smallest's). Run: ``python bench/wacz.py [--articles
+export's peak at most 1.25x the smallest's). Run: ``python -m bench.wacz [--articles
 2000,8000,32000] [--backend sqlite|postgresql]``."""
 
 from __future__ import annotations
@@ -16,9 +16,6 @@ import time
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
-
-# Import from the repository root, not from bench/ (bench/incremental.py shadows a package).
-sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from bench.common import PARAGRAPH, bulk_item, database, mib, report, run_measured
 from crawler.warc import Exchange, RollingWarcWriter
