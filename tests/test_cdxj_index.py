@@ -68,6 +68,7 @@ def test_index_is_incremental_and_pywb_replays_the_archive_with_it(tmp_path: Pat
         assert answer.content.decode() == read_page(archive, locations[n]).html
 
 
+@pytest.mark.slow
 def test_a_missing_archive_directory_is_one_line(tmp_path: Path) -> None:
     done = viva("index", "--archive-dir", str(tmp_path / "nowhere"))
     assert done.returncode == 1 and "Traceback" not in done.stderr

@@ -178,6 +178,7 @@ def test_a_missing_record_is_named_and_the_rest_exported(tmp_path: Path) -> None
     assert [p["title"] for p in pages[1:]] == ["Ada"]
 
 
+@pytest.mark.slow
 def test_wacz_needs_a_wacz_file_not_stdout(archive_url: str) -> None:
     done = viva("--database-url", archive_url, "export", "--format", "wacz")
     assert done.returncode == 2 and "Traceback" not in done.stderr
