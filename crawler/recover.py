@@ -24,6 +24,7 @@ from typing import Any
 
 from scrapy.exceptions import DropItem
 
+from crawler.blocking import detect_wall
 from crawler.extraction import PARSER_VERSION, ArticlePage
 from crawler.reextract import fields_changed, pipeline_item
 from crawler.spiders.viva_militer import MAX_PAGES
@@ -240,6 +241,10 @@ def _take(
 # -- reading one capture ----------------------------------------------------------------------
 
 
+class CapturedWall(Exception):
+    """The capture is a bot challenge or wall, not the article (counted ``blocked``)."""
+
+
 def _extract(
     capture: Capture, directory: Path, page_class: type[ArticlePage], report: RecoverReport
 ) -> dict[str, Any] | None:
@@ -254,6 +259,8 @@ def _extract(
         report.fail(article_id, "damaged record", str(exc))
     except IncompleteCapture as exc:
         report.fail(article_id, "incomplete capture", str(exc))
+    except CapturedWall as exc:
+        report.fail(article_id, "blocked", str(exc))
     except DropItem as exc:
         reason, _, url = str(exc).rpartition(": ")
         report.fail(article_id, reason or str(exc), url)
@@ -273,6 +280,9 @@ def _chained_pages(
     first = None
     for location in capture.records:
         stored = read_page(directory, location)
+        wall = detect_wall(stored.status, {}, stored.html.encode("utf-8", "replace"))
+        if wall is not None:  # a bot challenge was fetched instead of the article
+            raise CapturedWall(f"{wall.kind} ({wall.evidence}): {stored.uri}")
         first = first or stored
         pages.append(page_class(stored.html, stored.uri))
         if not pages[-1].has_next or len(pages) >= MAX_PAGES:

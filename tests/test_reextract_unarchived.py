@@ -211,14 +211,15 @@ def test_captures_are_chained_and_the_newest_wins_without_a_crawl(
 
     monkeypatch.setenv("SCRAPY_SETTINGS_MODULE", "tests.blind_parser")
     blind = recover(capsys, archive_url)
-    assert blind["recovered"] == [] and blind["reasons"]["missing title"] == 3
+    assert blind["recovered"] == [] and blind["reasons"]["missing title"] == 2
+    assert blind["reasons"]["blocked"] == 1, "a captured challenge is never parsed"
     monkeypatch.delenv("SCRAPY_SETTINGS_MODULE")
 
     report = recover(capsys, archive_url, "--since", when.astimezone(WIB).date().isoformat())
     assert (report["files"], report["captures"], report["articles"]) == (2, 6, 5)
     assert report["error_answers"] == 1
     assert sorted(report["recovered"]) == sorted([one.article_id, two.article_id])
-    assert report["reasons"] == {"incomplete capture": 1, "missing title": 1, "damaged record": 1}
+    assert report["reasons"] == {"incomplete capture": 1, "blocked": 1, "damaged record": 1}
     assert report["unreadable"][str(cut_short.article_id)].endswith("page 2 was never fetched")
     assert str(challenged.article_id) in report["unreadable"]
     archived = articles(archive_url)
