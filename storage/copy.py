@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, and_, or_, select, tuple_
 
-from storage.dialects import advance_id_sequences
+from storage.dialects import advance_id_sequences, reads_one_instant
 from storage.engine import get_engine
 from storage.migrate import ensure_schema
 from storage.models import (
@@ -140,9 +140,7 @@ def copy_archive(
     if not is_empty(target):
         _refuse_another_archive(source_engine, target_engine, batch_size)
     with source_engine.connect() as reader:
-        one_instant = snapshot and source_engine.dialect.name == "postgresql"
-        if one_instant:
-            reader.execution_options(isolation_level="REPEATABLE READ")
+        one_instant = snapshot and reads_one_instant(source_engine, reader)
         for table in TABLES:
             counts = report.tables.setdefault(table.name, TableCopy())
             for rows in _key_pages(reader, table, batch_size):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
-from sqlalchemy import Column, ColumnElement, Engine, Insert, Table, func, select, text
+from sqlalchemy import Column, ColumnElement, Connection, Engine, Insert, Table, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -27,6 +27,16 @@ def _name(bind: Session | Engine) -> str:
     if name not in (POSTGRESQL, SQLITE):
         raise NotImplementedError(f"unsupported database dialect {name!r}")
     return name
+
+
+def reads_one_instant(engine: Engine, connection: Connection) -> bool:
+    """Make every read of ``connection`` see the database as it stood at its first read, when
+    the database needs telling: PostgreSQL's ``REPEATABLE READ`` (True). SQLite's reader keeps
+    one snapshot for as long as its transaction lasts anyway (False: nothing to set)."""
+    if _name(engine) != POSTGRESQL:
+        return False
+    connection.execution_options(isolation_level="REPEATABLE READ")
+    return True
 
 
 def upsert(session: Session, table: Table) -> Any:

@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DIALECT_BRANCHES_ALLOWED = {
     "dialects.py": "the one place for dialect differences",
     "search.py": "tsvector vs FTS5: two query languages, each kept beside its twin",
+    "deadlines.py": "a statement deadline: statement_timeout vs a progress handler, side by side",
     "types.py": "a column type converts values for the dialect it is bound to",
 }
 """Storage modules that may read ``dialect.name``, and why."""
