@@ -105,7 +105,6 @@ field is read without touching the parser (see ``crawler/extraction/page.py``)."
 
 # --- pipelines -----------------------------------------------------------------------------------
 ITEM_PIPELINES = {
-    "crawler.pipelines.normalize.NormalizePipeline": 100,
     "crawler.pipelines.validate.ValidatePipeline": 200,
     "crawler.pipelines.store.StorePipeline": 900,
 }
