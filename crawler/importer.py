@@ -21,23 +21,24 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, BinaryIO
 
 from crawler.extraction.text import content_hash
+from crawler.items import CrawledArticle
 from crawler.normalize import normalize_item
 from crawler.pipelines.validate import Refused, validated
 from crawler.urls import MAX_ARTICLE_ID
 from storage.config import error_summary
-from storage.export import ITEM_FIELDS
 from storage.isolation import write_isolating
 from storage.writes import ArchiveWriter
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 200
+NOT_IMPORTED = ("content_hash", "warc_records")
 """Items per write, as the crawler's ``STORE_BATCH_SIZE``."""
-KEPT_FIELDS = (*(name for name in ITEM_FIELDS if name != "content_hash"), "parser_version")
+KEPT_FIELDS = tuple(f.name for f in fields(CrawledArticle) if f.name not in NOT_IMPORTED)
 """What an imported line contributes; WARC locations are not imported (the files are not), the
 content hash is computed again."""
 REJECTIONS_KEPT = 1000
