@@ -3,7 +3,7 @@
 A loopback sample site with ``--articles`` invented articles is backfilled into a fresh SQLite
 archive by a crawl child whose article work is timed on the main thread's CPU clock (so other
 processes on the machine and the store's worker thread do not count): the article callback,
-which parses the page, and the normalize pipeline, where a second parse of a page or a
+which parses the page, and the validate pipeline, where a second parse of a page or a
 recomputed field would show. Printed per article page: that CPU, and the whole child's CPU.
 Run: ``python -m bench.spider_cpu [--articles 400]``.
 """
@@ -35,11 +35,11 @@ from viva_militer_archive.sample_site.harness import (
 
 TIMED_CHILD = """
 import atexit, json, sys, time, runpy
-from crawler.pipelines.normalize import NormalizePipeline
+from crawler.pipelines.validate import ValidatePipeline
 from crawler.spiders.viva_militer import VivaMiliterSpider
 
 report, sys.argv = sys.argv[1], ["scrapy", *sys.argv[2:]]
-spent = {"callback": 0.0, "normalize": 0.0}
+spent = {"callback": 0.0, "validate": 0.0}
 
 
 def timed_callback(callback):
@@ -57,22 +57,22 @@ def timed_callback(callback):
     return run
 
 
-def timed_normalize(process_item):
+def timed_pipeline(process_item):
     def run(self, item):
         started = time.thread_time()
         try:
             return process_item(self, item)
         finally:
-            spent["normalize"] += time.thread_time() - started
+            spent["validate"] += time.thread_time() - started
     return run
 
 
 VivaMiliterSpider.parse_article_page = timed_callback(VivaMiliterSpider.parse_article_page)
-NormalizePipeline.process_item = timed_normalize(NormalizePipeline.process_item)
+ValidatePipeline.process_item = timed_pipeline(ValidatePipeline.process_item)
 atexit.register(lambda: open(report, "w").write(json.dumps(spent)))
 runpy.run_module("scrapy", run_name="__main__", alter_sys=True)
 """
-"""Child program: ``scrapy <args>`` with the article callback and the normalize pipeline
+"""Child program: ``scrapy <args>`` with the article callback and the validate pipeline
 timed (``thread_time``, main thread), the seconds written as JSON to the first argument."""
 
 

@@ -21,25 +21,24 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, BinaryIO
 
-from scrapy.exceptions import DropItem
-
 from crawler.extraction.text import content_hash
-from crawler.pipelines.normalize import NormalizePipeline
-from crawler.pipelines.validate import ValidatePipeline
+from crawler.items import CrawledArticle
+from crawler.normalize import normalize_item
+from crawler.pipelines.validate import Refused, validated
 from crawler.urls import MAX_ARTICLE_ID
 from storage.config import error_summary
-from storage.export import ITEM_FIELDS
 from storage.isolation import write_isolating
 from storage.writes import ArchiveWriter
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 200
+NOT_IMPORTED = ("content_hash", "warc_records")
 """Items per write, as the crawler's ``STORE_BATCH_SIZE``."""
-KEPT_FIELDS = (*(name for name in ITEM_FIELDS if name != "content_hash"), "parser_version")
+KEPT_FIELDS = tuple(f.name for f in fields(CrawledArticle) if f.name not in NOT_IMPORTED)
 """What an imported line contributes; WARC locations are not imported (the files are not), the
 content hash is computed again."""
 REJECTIONS_KEPT = 1000
@@ -134,18 +133,18 @@ def _is_image(value: Any) -> bool:
 
 
 def checked_item(record: Any, base_url: str) -> dict[str, Any]:
-    """The item a JSON value stands for, normalized and validated exactly as the crawler's
-    pipelines do (the one place an imported line is checked); :class:`Rejected` with the
-    reason otherwise."""
+    """The item a JSON value stands for, normalized as the parser would have made it and
+    validated as the crawler's pipeline validates (the one place an imported line is checked);
+    :class:`Rejected` with the reason otherwise."""
     if not isinstance(record, dict):
         raise Rejected("not a JSON object")
     item = {name: record[name] for name in KEPT_FIELDS if name in record}
     _check_types(item)
+    normalize_item(item, base_url)
     try:
-        NormalizePipeline(base_url).process_item(item)
-        ValidatePipeline(None).process_item(item)
-    except DropItem as exc:
-        raise Rejected(str(exc).rpartition(": ")[0] or str(exc)) from None
+        validated(item)
+    except Refused as exc:
+        raise Rejected(exc.reason) from None
     item["content_hash"] = content_hash(item["title"], item["body"])
     return item
 
@@ -182,35 +181,30 @@ class ArchiveImport:
         see :func:`read_lines`); ``progress`` is called after each batch."""
         summary = ImportSummary()
         batch: dict[int, tuple[int, dict[str, Any]]] = {}
-        drops = logging.getLogger("crawler.drops")
-        level, drops.level = drops.level, logging.ERROR  # rejections are reported by line
-        try:
-            for number, raw in enumerate(lines, 1):
-                summary.lines = number
-                if isinstance(raw, Rejected):
-                    summary.reject(number, str(raw))
-                    continue
-                try:
-                    item = parse_line(raw, self.base_url)
-                except Rejected as exc:
-                    summary.reject(number, str(exc))
-                    continue
-                except Exception as exc:  # a checking bug must cost one line, not the import
-                    log.debug("Checking line %d failed", number, exc_info=True)
-                    summary.reject(number, f"could not be checked: {type(exc).__name__}")
-                    continue
-                if item is None:
-                    continue
-                if item["article_id"] in batch:  # a later version: store the earlier first
-                    self._store(batch, summary)
-                batch[item["article_id"]] = (number, item)
-                if len(batch) >= self.batch_size:
-                    self._store(batch, summary)
-                    if progress is not None:
-                        progress(summary)
-            self._store(batch, summary)
-        finally:
-            drops.setLevel(level)
+        for number, raw in enumerate(lines, 1):
+            summary.lines = number
+            if isinstance(raw, Rejected):
+                summary.reject(number, str(raw))
+                continue
+            try:
+                item = parse_line(raw, self.base_url)
+            except Rejected as exc:
+                summary.reject(number, str(exc))
+                continue
+            except Exception as exc:  # a checking bug must cost one line, not the import
+                log.debug("Checking line %d failed", number, exc_info=True)
+                summary.reject(number, f"could not be checked: {type(exc).__name__}")
+                continue
+            if item is None:
+                continue
+            if item["article_id"] in batch:  # a later version: store the earlier first
+                self._store(batch, summary)
+            batch[item["article_id"]] = (number, item)
+            if len(batch) >= self.batch_size:
+                self._store(batch, summary)
+                if progress is not None:
+                    progress(summary)
+        self._store(batch, summary)
         return summary
 
     def _store(self, batch: dict[int, tuple[int, dict[str, Any]]], summary: ImportSummary) -> None:

@@ -22,10 +22,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from scrapy.exceptions import DropItem
-
 from crawler.blocking import detect_wall
 from crawler.extraction import PARSER_VERSION, ArticlePage
+from crawler.pipelines.validate import Refused
 from crawler.reextract import fields_changed, pipeline_item
 from crawler.spiders.viva_militer import MAX_PAGES
 from crawler.urls import article_id_from_url, page_number
@@ -261,9 +260,8 @@ def _extract(
         report.fail(article_id, "incomplete capture", str(exc))
     except CapturedWall as exc:
         report.fail(article_id, "blocked", str(exc))
-    except DropItem as exc:
-        reason, _, url = str(exc).rpartition(": ")
-        report.fail(article_id, reason or str(exc), url)
+    except Refused as exc:
+        report.fail(article_id, exc.reason, exc.detail or capture.records[0]["uri"])
     except Exception as exc:  # a parser bug must cost one article, not the run
         log.exception("Parser failed on the capture of article %s", article_id)
         report.fail(article_id, keys.parser_error(exc), str(exc))

@@ -21,12 +21,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from itemadapter import ItemAdapter
-from scrapy.exceptions import DropItem
 
 from crawler.extraction import PARSER_VERSION, ArticlePage, parse_article
 from crawler.items import CrawledArticle
-from crawler.pipelines.normalize import NormalizePipeline
-from crawler.pipelines.validate import ValidatePipeline
+from crawler.normalize import normalize_item
+from crawler.pipelines.validate import Refused, validated
 from crawler.warc.reader import WarcReadError, read_page
 from storage.batching import CHUNK
 from storage.crawl_queries import CrawlQueries
@@ -129,7 +128,7 @@ def _examine(
         log.warning("Article %s: capture unreadable: %s", article_id, exc)
         report.unreadable[article_id] = str(exc)
         return None
-    except DropItem as exc:
+    except Refused as exc:
         report.rejected[article_id] = str(exc)
         return None
     except Exception as exc:  # a parser bug must cost one article, not the run
@@ -157,7 +156,7 @@ def reread(
     page_class: type[ArticlePage] = ArticlePage,
 ) -> dict[str, Any]:
     """The item the current parser makes of the pages stored at ``records``, normalized and
-    validated as by the crawl's pipelines (raises :class:`WarcReadError` or ``DropItem``)."""
+    validated as by the crawl's pipelines (raises :class:`WarcReadError` or :class:`Refused`)."""
     pages = [read_page(directory, location) for location in records]
     parsed = [page_class(page.html, page.uri) for page in pages]
     return pipeline_item(url, parsed, records, fetched_at=pages[0].fetched_at)
@@ -171,11 +170,11 @@ def pipeline_item(
     fetched_at: datetime,
 ) -> dict[str, Any]:
     """The article of ``pages`` (parsed, in page order, stored at ``records``) as the crawl's
-    pipelines leave it: normalized, then validated (``DropItem`` says why not)."""
+    pipelines leave it: normalized, then validated (:class:`Refused` says why not)."""
     parts = urlsplit(url)
     base_url = f"{parts.scheme}://{parts.netloc}"  # the site root the capture was mapped onto
     parsed = parse_article(url, pages, base_url=base_url, fetched_at=fetched_at)
     item = CrawledArticle.of(parsed, parser_version=PARSER_VERSION, warc_records=list(records))
-    NormalizePipeline(base_url).process_item(item)
-    ValidatePipeline(None).process_item(item)
+    normalize_item(item, base_url)
+    validated(item)
     return ItemAdapter(item).asdict()

@@ -90,6 +90,14 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.warc.middleware.WarcMiddleware": 950,
 }
 
+SPIDER_MIDDLEWARES = {
+    # The crawl's one reader of the archive: skips known articles, de-duplicates by article id.
+    "crawler.known_articles.KnownArticlesMiddleware": 950,
+}
+KNOWN_ARTICLES_ENABLED = True
+"""Skip discovered articles the archive holds, fetch and keep each article once per run, and
+select the articles to re-check (``crawler/known_articles.py``); off, discovery fetches all."""
+
 # --- extraction --------------------------------------------------------------------------------
 ARTICLE_PAGE_CLASS = "crawler.extraction.page.ArticlePage"
 """Page object reading each article page's fields: a subclass of ``ArticlePage`` changes how a
@@ -97,9 +105,7 @@ field is read without touching the parser (see ``crawler/extraction/page.py``)."
 
 # --- pipelines -----------------------------------------------------------------------------------
 ITEM_PIPELINES = {
-    "crawler.pipelines.normalize.NormalizePipeline": 100,
     "crawler.pipelines.validate.ValidatePipeline": 200,
-    "crawler.pipelines.dedupe.DedupePipeline": 300,
     "crawler.pipelines.store.StorePipeline": 900,
 }
 STORE_BATCH_SIZE = 200

@@ -26,14 +26,12 @@ SECTION = "militer"
 SUBCHANNELS: tuple[str, ...] = ("militer-indonesia", "militer-dunia")
 """Known subchannels [code]; the article regex accepts others so a new one is not lost."""
 
-AMP_PREFIX = "/amp"
-"""AMP copies live at ``/amp/militer/{sub}/{id}-{slug}`` [text]."""
-
 ARTICLE_PATH_RE = re.compile(
     r"^(?:/amp)?/militer/(?P<sub>[a-z0-9]+(?:-[a-z0-9]+)*)/(?P<id>\d+)-(?P<slug>[^/?#]+?)/?$",
     re.IGNORECASE,
 )
-"""Article path ``/militer/{subchannel}/{id}-{slug}``, optional AMP prefix [text]."""
+"""Article path ``/militer/{subchannel}/{id}-{slug}``; AMP copies live at
+``/amp/militer/{sub}/{id}-{slug}`` [text]."""
 
 ARTICLE_PATH_TEMPLATE = "/militer/{sub}/{id}-{slug}"
 """Canonical article path built from the parts matched by ``ARTICLE_PATH_RE``."""
@@ -110,7 +108,6 @@ AUTHOR_PAGE_LINKS = "a[href*='/penulis/'], a[href*='/author/']"  # [text]
 """Links to an author's page, found by URL whatever their class (the authors' last source)."""
 EDITOR_PAGE_LINKS = "a[href*='/editor/']"  # [text]
 """Links to the editor's page, found by URL (the editor's last source)."""
-BREADCRUMB = "ul.breadcrumb a.breadcrumb-step"  # [code] text in a child div
 TAGS = "div.topic-list-container a"  # [code]
 
 LEAD_IMAGE_CONTAINER = "div.main-content-image"  # [code]

@@ -3,8 +3,13 @@
 On SQLite the migrations run with foreign keys off (as Prefect's environment does): a batch
 migration recreates a table by copying it and dropping the old one, and with foreign keys on,
 dropping ``articles`` would cascade-delete every revision. ``PRAGMA foreign_key_check`` runs
-after each migration, inside its transaction: a dangling reference fails it loudly and rolls
-the step back, so its revision is not recorded.
+after each migration step, inside the one transaction all the steps of an upgrade run in: a
+dangling reference fails it loudly and rolls the whole upgrade back, so none of its revisions is
+recorded.
+
+Offline (``alembic upgrade --sql``) the same options apply: batch mode on SQLite, the same
+objects left out. Autogenerate writes the models' ``UTCDateTime`` as its database type, so a
+migration never imports ``storage`` (see :func:`_render_item`).
 """
 
 from __future__ import annotations
@@ -13,28 +18,46 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection
+from sqlalchemy.engine import make_url
 
 from storage.config import resolve_database_url
 from storage.engine import get_engine
 from storage.models import Base
+from storage.types import UTCDateTime
 
 config = context.config
 target_metadata = Base.metadata
+
+
+def _options(dialect: str) -> dict[str, object]:
+    """What online and offline runs configure alike for ``dialect``."""
+    return {
+        "target_metadata": target_metadata,
+        "render_as_batch": dialect == "sqlite",
+        "compare_type": True,
+        "include_object": _include_object,
+        "render_item": _render_item,
+    }
 
 
 def _configure(connection: Connection) -> None:
     sqlite = connection.dialect.name == "sqlite"
     context.configure(
         connection=connection,
-        target_metadata=target_metadata,
-        render_as_batch=sqlite,
-        compare_type=True,
-        include_object=_include_object,
-        # Inside each migration's transaction, after it ran: a violation rolls the step back.
+        **_options(connection.dialect.name),
+        # After each step, in the upgrade's one transaction: a violation rolls it all back.
         on_version_apply=_check_foreign_keys if sqlite else (),
     )
+
+
+def _render_item(type_: str, obj: object, autogen_context: AutogenContext) -> str | bool:
+    """``UTCDateTime`` columns written as ``sa.DateTime(timezone=True)`` in a new migration."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
 
 
 SEARCH_OBJECTS = ("articles_fts", "ix_articles_search", "search_title", "search_document")
@@ -101,9 +124,8 @@ def _run(connection: Connection) -> None:
 def run_migrations_offline() -> None:
     """Emit SQL for a database URL without connecting (``alembic upgrade --sql``)."""
     url = config.attributes.get("database_url") or resolve_database_url()
-    context.configure(
-        url=url, target_metadata=target_metadata, literal_binds=True, compare_type=True
-    )
+    dialect = make_url(url).get_backend_name()
+    context.configure(url=url, literal_binds=True, **_options(dialect))
     with context.begin_transaction():
         context.run_migrations()
 

@@ -77,6 +77,16 @@ def get_session_factory(url: str | None = None) -> sessionmaker[Session]:
     return sessionmaker(get_engine(url), expire_on_commit=False)
 
 
+def dispose_engine(url: str | None = None) -> None:
+    """Close the pooled connections of ``url``'s shared engine (a crawl's end); whoever uses
+    the engine afterwards gets fresh connections."""
+    url = resolve_database_url(url)
+    with _lock:
+        engine = _engines.get(url)
+    if engine is not None:
+        engine.dispose()
+
+
 def dispose_all() -> None:
     """Close every pooled connection and forget the engines (shutdown, between tests)."""
     with _lock:

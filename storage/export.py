@@ -26,7 +26,8 @@ ITEM_FIELDS = (
     "modified_at", "authors", "editor", "tags", "lead_image", "images", "body", "page_count",
     "word_count", "content_hash", "fetched_at", "extraction_warnings",
 )  # fmt: skip
-"""The fields of :class:`crawler.items.ArticleItem`, in its order."""
+"""The fields of :class:`crawler.items.ArticleItem`, in its order: storage cannot import the
+crawler, so they are named here (``tests/test_item_fields.py`` checks they are the item's)."""
 ARCHIVE_FIELDS = ("first_seen_at", "last_checked_at", "revision_count", "status")
 """What the archive knows beyond the item."""
 EXPORT_FIELDS = ITEM_FIELDS + ARCHIVE_FIELDS

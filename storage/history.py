@@ -1,4 +1,5 @@
-"""One article and its revision history, looked up by id or by any URL of the article."""
+"""One article and its revision history, looked up by article id (callers turn a URL into its id),
+and what a comparison of two revisions covers."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from storage.engine import get_session_factory
 from storage.export import ARTICLE_COLUMNS, article_record
 from storage.models import Article, ArticleRevision
 
+PARAGRAPH = "\n\n"
+"""Between paragraphs of a stored body, and between the title and the body in a comparison."""
 REVISION_FIELDS = (
     "revision", "captured_at", "source", "content_hash", "title", "word_count", "crawl_run_id",
 )  # fmt: skip
@@ -97,3 +100,10 @@ class ArticleHistory:
                         "fetched_at": iso_timestamp(fetched_at),
                     }
         return None
+
+
+def revision_text(title: str, body: str) -> str:
+    """What a comparison of two revisions covers (the CLI's unified diff, the web reader's side
+    by side): the title as the first paragraph, then the body's non-blank paragraphs."""
+    paragraphs = [p.strip() for p in body.replace("\r\n", "\n").split(PARAGRAPH) if p.strip()]
+    return PARAGRAPH.join([title.strip(), *paragraphs])

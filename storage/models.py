@@ -35,7 +35,6 @@ JsonList = Annotated[list[Any], mapped_column(JSON, default=list)]
 """An ordered list kept with the row (authors, tags, images) for faithful export."""
 
 ARTICLE_STATUSES = ("live", "gone")
-RUN_STATUSES = ("running", "finished", "failed", "interrupted")
 
 
 class Base(DeclarativeBase):

@@ -15,6 +15,7 @@ from sqlalchemy import Select
 from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.compiler import SQLCompiler
 
 DIALECT = PGDialect_psycopg()
 """PostgreSQL through psycopg 3, as :mod:`storage.engine`'s engines speak it."""
@@ -61,17 +62,31 @@ class PreparedSelect:
         return [self.row(raw) for raw in connection.execute(self.sql, self.params(values))]
 
 
+def bind_processors(compiled: SQLCompiler, dialect: Dialect) -> dict[str, Callable[[Any], Any]]:
+    """Each bound parameter's converter to its database value (by its name in the SQL), from
+    the public type API: SQLAlchemy applies them only inside its own ``execute``."""
+    processors: dict[str, Callable[[Any], Any]] = {}
+    for bind, name in compiled.bind_names.items():
+        if bind in compiled.literal_execute_params:  # rendered into the SQL, never bound
+            continue
+        process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None:
+            processors[name] = process
+    return processors
+
+
 def prepare(stmt: Select[Any], dialect: Dialect = DIALECT) -> PreparedSelect:
     """``stmt`` compiled for ``dialect`` (:data:`DIALECT` or :data:`SQLITE_DIALECT`), once."""
     compiled = stmt.compile(dialect=dialect)
-    fixed = compiled.construct_params(_check=False)
+    assert isinstance(compiled, SQLCompiler)
+    fixed = compiled.params  # the values present; the others are given per call
     keys = tuple(stmt.selected_columns.keys())
     types = [column.type.dialect_impl(dialect) for column in stmt.selected_columns]
     converters = [each.result_processor(dialect, None) for each in types]
     return PreparedSelect(
         sql=compiled.string,
-        fixed={key: value for key, value in fixed.items()},
-        binds=dict(compiled._bind_processors),  # the public API runs them only inside execute
+        fixed=dict(fixed),
+        binds=bind_processors(compiled, dialect),
         keys=keys,
         converted=tuple((k, c) for k, c in zip(keys, converters, strict=True) if c is not None),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import shlex
 import subprocess
 import sys
@@ -105,6 +106,21 @@ def test_bad_lines_are_rejected_by_number_and_the_rest_is_stored(archive_url: st
     assert reasons[10] == "bad tags: not a list of strings" and reasons[13] == "not UTF-8"
     assert summary.reasons["bad article_id"] == 2
     assert [record["article_id"] for record in ArchiveExport(archive_url).records()] == [1, 10]
+
+
+def test_rejections_are_reported_by_line_and_no_logger_is_touched(
+    archive_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    drops = logging.getLogger("crawler.drops")
+    levels: list[int] = []
+    data = lines({**make_item(1), "title": ""}, {**make_item(2), "article_id": 3}, make_item(4))
+    with caplog.at_level(logging.DEBUG):
+        summary = ArchiveImport(archive_url, BASE, batch_size=1).run(
+            data, progress=lambda _: levels.append(drops.level)
+        )
+    assert dict(summary.rejections) == {1: "missing title", 2: "article id does not match url"}
+    assert levels == [logging.NOTSET], "importing changes no logger's level"
+    assert [r for r in caplog.records if r.name == "crawler.drops"] == [], "no crawl drop logged"
 
 
 def test_a_line_the_database_refuses_costs_only_itself(archive_url: str) -> None:

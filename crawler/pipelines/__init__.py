@@ -1,1 +1,1 @@
-"""Item pipelines, one job each: normalize, validate, de-duplicate, store."""
+"""Item pipelines, one job each: validate, store."""

@@ -17,6 +17,7 @@ from scrapy.statscollectors import StatsCollector
 from crawler.drops import count_drop
 from crawler.signals import article_gone
 from storage.config import error_summary, resolve_database_url
+from storage.engine import dispose_engine
 from storage.isolation import RETRY_DELAYS, IsolatedWrite, write_isolating
 from storage.validation import InvalidItem
 from storage.writes import ArchiveWriter, BatchResult
@@ -45,7 +46,9 @@ class StorePipeline:
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
         self.stats: StatsCollector | None = crawler.stats
-        self.writer = ArchiveWriter(resolve_database_url(settings.get("DATABASE_URL")))
+        self.database_url = resolve_database_url(settings.get("DATABASE_URL"))
+        self.writer: ArchiveWriter | None = None
+        """Built when the spider opens, dropped (its connections closed) when it closes."""
         self.batch_size = settings.getint("STORE_BATCH_SIZE", 200)
         self.flush_seconds = settings.getfloat("STORE_FLUSH_SECONDS", 10.0)
         self.run_id: int | None = settings.getint("ARCHIVE_RUN_ID") or None
@@ -61,6 +64,7 @@ class StorePipeline:
         return cls(crawler)
 
     async def open_spider(self) -> None:
+        self.writer = ArchiveWriter(self.database_url)
         self._timer = asyncio.get_running_loop().create_task(self._flush_periodically())
 
     async def close_spider(self) -> None:
@@ -69,6 +73,8 @@ class StorePipeline:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._timer
         await self.flush()
+        self.writer = None
+        dispose_engine(self.database_url)
 
     async def process_item(self, item: Any) -> Any:
         self.items.append(ItemAdapter(item).asdict())
@@ -121,12 +127,14 @@ class StorePipeline:
         self, items: list[dict[str, Any]], gone: list[int]
     ) -> tuple[IsolatedWrite[dict[str, Any], BatchResult], IsolatedWrite[int, list[int]]]:
         """Both writes, each isolated (transactions of their own): articles, then gone marks."""
+        writer = self.writer
+        assert writer is not None, "the pipeline writes between open_spider and close_spider"
         stored = write_isolating(
-            lambda part: self.writer.store_articles(part, run_id=self.run_id),
+            lambda part: writer.store_articles(part, run_id=self.run_id),
             items,
             delays=self.retry_delays,
         )
-        marked = write_isolating(self.writer.mark_gone, gone, delays=self.retry_delays)
+        marked = write_isolating(writer.mark_gone, gone, delays=self.retry_delays)
         self._inc(STORE_RETRIES, stored.retries + marked.retries)
         return stored, marked
 

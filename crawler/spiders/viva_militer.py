@@ -7,8 +7,7 @@ only), ``backfill since= [until=]`` (date indexes newest day first, unknown arti
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Collection, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,13 +35,12 @@ from crawler.discovery import (
 from crawler.drops import DroppedRequest, count_drop
 from crawler.extraction import PARSER_VERSION, ArticlePage, parse_article, warning_stat_key
 from crawler.items import ArticleItem, CrawledArticle
+from crawler.known_articles import SKIP_IF_KNOWN, known_articles
 from crawler.redirects import article_landing
 from crawler.signals import article_gone
 from crawler.urls import article_id_from_url, article_page_url
 from crawler.warc import WARC_RECORD_META
-from storage.config import resolve_database_url
-from storage.crawl_queries import CrawlQueries
-from storage.recheck import tiers_from_seconds
+from crawler.warc.middleware import ARTICLE_META
 from viva_militer_archive.crawl_stats import keys
 
 MAX_PAGES = 30
@@ -68,7 +66,6 @@ class VivaMiliterSpider(scrapy.Spider):
         super().__init__(*args, **kwargs)
         self.arguments = CrawlArguments()
         self.base_url = site.DEFAULT_BASE_URL
-        self.scheduled: set[int] = set()
         self.page_class: type[ArticlePage] = ArticlePage
         self.url_shape_logged = False
 
@@ -79,11 +76,6 @@ class VivaMiliterSpider(scrapy.Spider):
         spider.base_url = settings.get("VIVA_BASE_URL").rstrip("/")
         spider.arguments = parse_arguments(spider.raw_arguments, spider.base_url)
         spider.page_class = load_object(settings.get("ARTICLE_PAGE_CLASS", ArticlePage))
-        spider.archive = CrawlQueries(
-            resolve_database_url(settings.get("DATABASE_URL")),
-            captures_required=settings.getbool("WARC_ENABLED", True),
-        )
-        spider.recheck_tiers = tiers_from_seconds(settings.getlist("RECHECK_TIERS"))
         return spider
 
     # -- starting points ---------------------------------------------------------------------
@@ -108,7 +100,7 @@ class VivaMiliterSpider(scrapy.Spider):
                     priority=-10 * offset,
                 )
         elif mode == "recheck":
-            for article_id, url in await asyncio.to_thread(self._archived_to_recheck):
+            for article_id, url in await self._archived_to_recheck():
                 yield self.article_request(url, article_id, recheck=True)
         else:  # urls
             for url in self.arguments.urls:
@@ -116,11 +108,15 @@ class VivaMiliterSpider(scrapy.Spider):
                 assert article_id is not None  # parse_arguments accepted only article URLs
                 yield self.article_request(url, article_id, recheck=True)
 
-    def _archived_to_recheck(self) -> list[tuple[int, str]]:
-        if self.arguments.since:
-            since, until = self.arguments.window()
-            return self.archive.published_between(since, until)
-        return self.archive.due_for_recheck(tiers=self.recheck_tiers)
+    async def _archived_to_recheck(self) -> list[tuple[int, str]]:
+        """Asked of :mod:`crawler.known_articles`, the crawl's one reader of the archive."""
+        archive = known_articles(self.crawler)
+        if archive is None:
+            self.logger.error("mode=recheck reads the archive: KNOWN_ARTICLES_ENABLED is off")
+            return []
+        return await archive.archived_to_recheck(
+            self.arguments.window() if self.arguments.since else None
+        )
 
     # -- discovery -----------------------------------------------------------------------------
 
@@ -143,7 +139,7 @@ class VivaMiliterSpider(scrapy.Spider):
             )
             return
         _, locations = sitemap_locations(response.body)
-        for request in await self.unknown_articles(locations, priority=10):
+        for request in self.discovered_articles(locations, priority=10):
             yield request
 
     async def parse_listing(
@@ -155,7 +151,7 @@ class VivaMiliterSpider(scrapy.Spider):
         found = discover_listing(response.text, response.url, self.base_url)
         self._count_listing(found, response.url)
         priority = response.request.priority + 5
-        for request in await self.unknown_articles(found.links, priority=priority):
+        for request in self.discovered_articles(found.links, priority=priority):
             yield request
         if follow_pages:
             next_url = next_listing_page(response.text, response.url, self.base_url)
@@ -184,23 +180,16 @@ class VivaMiliterSpider(scrapy.Spider):
                 keys.DISCOVERY_URL_SHAPE_PAGES,
             )
 
-    async def unknown_articles(self, urls: Iterable[str], priority: int) -> list[scrapy.Request]:
-        """Requests for the articles among ``urls`` that are neither archived nor scheduled; a
-        link that is no article of ours is a counted drop and costs only itself."""
+    def discovered_articles(self, urls: Iterable[str], priority: int) -> list[scrapy.Request]:
+        """Requests for the articles among ``urls``, flagged to be skipped when archived or
+        scheduled already (:mod:`crawler.known_articles`); a link that is no article of ours is
+        a counted drop and costs only itself."""
         links = article_links(urls, self.base_url)
-        stats = self.crawler.stats
         for url, reason in links.rejected:
-            count_drop(stats, f"discovery {reason}", url)
-        candidates = {i: url for i, url in links.articles.items() if i not in self.scheduled}
-        if not candidates:
-            return []
-        known = await asyncio.to_thread(self.archive.known_article_ids, candidates)
-        stats.inc_value(keys.ARTICLES_SEEN, len(candidates))
-        stats.inc_value(keys.ARTICLES_KNOWN, len(known))
+            count_drop(self.crawler.stats, f"discovery {reason}", url)
         return [
             self.article_request(url, article_id, recheck=False, priority=priority)
-            for article_id, url in candidates.items()
-            if article_id not in known and article_id not in self.scheduled
+            for article_id, url in links.articles.items()
         ]
 
     # -- articles ------------------------------------------------------------------------------
@@ -209,13 +198,15 @@ class VivaMiliterSpider(scrapy.Spider):
         self, canonical: str, article_id: int, *, recheck: bool, priority: int = 0
     ) -> scrapy.Request:
         """The ``?page=all`` request of an article; later pages are chained from it."""
-        self.scheduled.add(article_id)
         return scrapy.Request(
             article_page_url(canonical, site.PAGE_ALL),
             callback=self.parse_article_page,
             errback=self.article_failed,
             priority=priority,
-            meta={"article": {"url": canonical, "id": article_id, "recheck": recheck}},
+            meta={
+                ARTICLE_META: {"url": canonical, "id": article_id, "recheck": recheck},
+                SKIP_IF_KNOWN: not recheck,
+            },
             cb_kwargs={"pages": [], "page": 1, "records": []},
         )
 
@@ -229,7 +220,7 @@ class VivaMiliterSpider(scrapy.Spider):
         """One page of an article; ``pages`` (parsed) and ``records`` (their WARC locations,
         see :mod:`crawler.warc`) hold the pages fetched before it. Each page is parsed once,
         here; the parser reads the same parsed pages."""
-        article = response.meta["article"]
+        article = response.meta[ARTICLE_META]
         if response.meta.get("redirect_urls"):  # it may have landed on another article
             article = self._landed_article(response, article, page)
             if article is None:
@@ -256,7 +247,7 @@ class VivaMiliterSpider(scrapy.Spider):
                 article_page_url(article["url"], page + 1),
                 callback=self.parse_article_page,
                 errback=self.article_failed,
-                meta={"article": article},
+                meta={ARTICLE_META: article},
                 cb_kwargs={"pages": pages, "page": page + 1, "records": records},
                 priority=response.request.priority + 1,
             )
@@ -272,14 +263,14 @@ class VivaMiliterSpider(scrapy.Spider):
         self, response: Response, article: dict[str, Any], page: int
     ) -> dict[str, Any] | None:
         """The article a redirected page really is (see :mod:`crawler.redirects`), or None."""
+        archive = known_articles(self.crawler)
+        scheduled: Collection[int] = archive.scheduled if archive is not None else ()
         landed, reason = article_landing(
-            article, response.url, page=page, base_url=self.base_url, scheduled=self.scheduled
+            article, response.url, page=page, base_url=self.base_url, scheduled=scheduled
         )
         if reason:
             count_drop(self.crawler.stats, reason, f"{article['url']} -> {response.url}")
-        if landed is not None:
-            self.scheduled.add(landed["id"])
-        return landed
+        return landed  # scheduled by the middleware as the page's item or next page goes by
 
     def _article_missing(
         self, response: Response, article: dict[str, Any], page: int

@@ -12,7 +12,9 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import storage.types
+UTC_DATETIME = sa.DateTime(timezone=True)
+"""The database type of ``storage.types.UTCDateTime`` (the UTC handling is the models'), copied
+here so that a change to ``storage`` never changes what this migration does."""
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -30,8 +32,8 @@ def upgrade() -> None:
         sa.Column("subchannel", sa.String(length=80), nullable=True),
         sa.Column("title", sa.Text(), nullable=False),
         sa.Column("description", sa.Text(), nullable=True),
-        sa.Column("published_at", storage.types.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("modified_at", storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("published_at", UTC_DATETIME, nullable=True),
+        sa.Column("modified_at", UTC_DATETIME, nullable=True),
         sa.Column("authors", sa.JSON(), nullable=False),
         sa.Column("editor", sa.Text(), nullable=True),
         sa.Column("tags", sa.JSON(), nullable=False),
@@ -45,12 +47,12 @@ def upgrade() -> None:
         sa.Column("content_hash", sa.String(length=64), nullable=False),
         sa.Column("extraction_warnings", sa.JSON(), nullable=False),
         sa.Column("revision_count", sa.Integer(), nullable=False),
-        sa.Column("fetched_at", storage.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("first_seen_at", storage.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("last_checked_at", storage.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("last_changed_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("fetched_at", UTC_DATETIME, nullable=False),
+        sa.Column("first_seen_at", UTC_DATETIME, nullable=False),
+        sa.Column("last_checked_at", UTC_DATETIME, nullable=False),
+        sa.Column("last_changed_at", UTC_DATETIME, nullable=False),
         sa.Column("status", sa.String(length=8), nullable=False),
-        sa.Column("gone_at", storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("gone_at", UTC_DATETIME, nullable=True),
         sa.CheckConstraint("status IN ('live', 'gone')", name=op.f("ck_articles_status")),
         sa.PrimaryKeyConstraint("article_id", name=op.f("pk_articles")),
         sa.UniqueConstraint("url", name=op.f("uq_articles_url")),
@@ -81,8 +83,8 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("mode", sa.String(length=20), nullable=False),
         sa.Column("arguments", sa.JSON(), nullable=False),
-        sa.Column("started_at", storage.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("finished_at", storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("started_at", UTC_DATETIME, nullable=False),
+        sa.Column("finished_at", UTC_DATETIME, nullable=True),
         sa.Column("status", sa.String(length=12), nullable=False),
         sa.Column("finish_reason", sa.Text(), nullable=True),
         sa.Column("pid", sa.Integer(), nullable=True),
@@ -151,8 +153,8 @@ def upgrade() -> None:
         sa.Column("subchannel", sa.String(length=80), nullable=True),
         sa.Column("title", sa.Text(), nullable=False),
         sa.Column("description", sa.Text(), nullable=True),
-        sa.Column("published_at", storage.types.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("modified_at", storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("published_at", UTC_DATETIME, nullable=True),
+        sa.Column("modified_at", UTC_DATETIME, nullable=True),
         sa.Column("authors", sa.JSON(), nullable=False),
         sa.Column("editor", sa.Text(), nullable=True),
         sa.Column("tags", sa.JSON(), nullable=False),
@@ -162,8 +164,8 @@ def upgrade() -> None:
         sa.Column("word_count", sa.Integer(), nullable=False),
         sa.Column("page_count", sa.Integer(), nullable=False),
         sa.Column("extraction_warnings", sa.JSON(), nullable=False),
-        sa.Column("fetched_at", storage.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("captured_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("fetched_at", UTC_DATETIME, nullable=False),
+        sa.Column("captured_at", UTC_DATETIME, nullable=False),
         sa.Column("crawl_run_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["article_id"],

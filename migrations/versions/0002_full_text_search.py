@@ -1,7 +1,8 @@
 """full-text search over article titles and bodies
 
-PostgreSQL: a GIN index on the weighted ``indonesian`` tsvector of title (A) and body (B); queries
-use ``storage.search.PG_DOCUMENT``, the same expression, so the index serves them.
+PostgreSQL: a GIN index on the weighted ``indonesian`` tsvector of title (A) and body (B)
+(``PG_DOCUMENT`` below); the queries of that time used the same expression, so the index served
+them. Migration 0005 replaced both with stored ``search_document`` columns and dropped it.
 SQLite: an external-content FTS5 table ``articles_fts`` kept in sync with ``articles`` by
 triggers. Neither is described by the models (they are dialect-specific), so the drift check
 skips them by name (``migrations/env.py``).

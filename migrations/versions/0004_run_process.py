@@ -12,7 +12,9 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import storage.types
+UTC_DATETIME = sa.DateTime(timezone=True)
+"""The database type of ``storage.types.UTCDateTime`` (the UTC handling is the models'), copied
+here so that a change to ``storage`` never changes what this migration does."""
 
 revision: str = "0004"
 down_revision: str | None = "0003"
@@ -22,9 +24,7 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("crawl_runs", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("process_started_at", storage.types.UTCDateTime(timezone=True), nullable=True)
-        )
+        batch_op.add_column(sa.Column("process_started_at", UTC_DATETIME, nullable=True))
 
 
 def downgrade() -> None:

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from crawler.site import ARTICLE_PATH_RE
 from storage.clock import display_time
-from storage.history import ArticleHistory, Revision
+from storage.history import ArticleHistory, Revision, revision_text
 from viva_militer_archive.cli.archive import open_archive
 from viva_militer_archive.cli.arguments import MAX_ARTICLE_ID, whole_number
 from viva_militer_archive.cli.errors import CliError
@@ -51,18 +51,13 @@ def article_id_from(reference: str) -> int:
     return number
 
 
-def revision_text(revision: Revision) -> list[str]:
-    """What a diff compares: the title, a blank line, then the body, as lines."""
-    return [revision.title, "", *revision.body.splitlines()]
-
-
 def revision_diffs(revisions: Sequence[Revision]) -> list[str]:
     """Unified diffs of each revision against the one before it."""
     diffs = []
     for old, new in pairwise(revisions):
         lines = difflib.unified_diff(
-            revision_text(old),
-            revision_text(new),
+            revision_text(old.title, old.body).splitlines(),
+            revision_text(new.title, new.body).splitlines(),
             fromfile=f"revision {old.revision} ({display_time(old.captured_at)})",
             tofile=f"revision {new.revision} ({display_time(new.captured_at)})",
             lineterm="",

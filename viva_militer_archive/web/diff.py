@@ -10,7 +10,8 @@ import difflib
 import re
 from dataclasses import dataclass
 
-PARAGRAPH = "\n\n"
+from storage.history import PARAGRAPH
+
 _TOKEN_RE = re.compile(r"\n\n|\s+|[^\s]+")
 
 
@@ -30,12 +31,6 @@ class SideBySide:
     right: list[list[Segment]]
     deleted_words: int
     inserted_words: int
-
-
-def revision_text(title: str, body: str) -> str:
-    """What a comparison covers: the title as the first paragraph, then the body."""
-    paragraphs = [p.strip() for p in body.replace("\r\n", "\n").split(PARAGRAPH) if p.strip()]
-    return PARAGRAPH.join([title.strip(), *paragraphs])
 
 
 def tokens(text: str) -> list[str]:

@@ -13,6 +13,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from storage.filters import ArticleFilters
+from storage.history import revision_text
 from viva_militer_archive.web.api import ArticleId, Filters, Reader, daily_counts
 from viva_militer_archive.web.caching import (
     IMMUTABLE,
@@ -24,7 +25,7 @@ from viva_militer_archive.web.caching import (
     still_fresh,
 )
 from viva_militer_archive.web.charts import bar_chart
-from viva_militer_archive.web.diff import revision_text, side_by_side
+from viva_militer_archive.web.diff import side_by_side
 from viva_militer_archive.web.health import current_warnings
 from viva_militer_archive.web.memento import memento_headers
 from viva_militer_archive.web.params import (
