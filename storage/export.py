@@ -6,14 +6,15 @@ of any size runs in constant memory."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.clock import iso_timestamp
+from storage.conditions import article_conditions
 from storage.engine import get_session_factory
+from storage.filters import ArticleFilters
 from storage.models import Article
 
 STREAM_BATCH = 1000
@@ -48,22 +49,14 @@ def article_record(row: Mapping[str, Any]) -> dict[str, Any]:
     return record
 
 
-def export_query(
-    *,
-    published_since: datetime | None = None,
-    published_before: datetime | None = None,
-    subchannel: str | None = None,
-) -> Select[Any]:
-    """Articles published in ``[published_since, published_before)``, of one subchannel if
-    given, in article id order."""
-    stmt = select(*ARTICLE_COLUMNS).order_by(Article.article_id)
-    if published_since is not None:
-        stmt = stmt.where(Article.published_at >= published_since)
-    if published_before is not None:
-        stmt = stmt.where(Article.published_at < published_before)
-    if subchannel:
-        stmt = stmt.where(Article.subchannel == subchannel)
-    return stmt
+def export_query(filters: ArticleFilters | None = None) -> Select[Any]:
+    """The articles ``filters`` select (:func:`storage.conditions.article_conditions`; all
+    without), in article id order."""
+    return (
+        select(*ARTICLE_COLUMNS)
+        .where(*article_conditions(filters).clauses())
+        .order_by(Article.article_id)
+    )
 
 
 class ArchiveExport:
