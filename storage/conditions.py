@@ -12,13 +12,14 @@ Semantics:
 - ``since``/``until``: published within those WIB days (:func:`storage.clock.day_window`).
 - ``tag``/``author``: linked to a tag (author) whose name equals the given one compared under the
   database's ``lower()`` on both sides (:data:`NAME_MATCH`): the name as stored always matches,
-  and so does any spelling differing in (ASCII) case. Lowering only the column, with the value
-  lowered in Python, missed names with a capital the database does not lower (SQLite lowers
-  ASCII only: ``Österreich`` found nothing). The names that match are those of one small
-  query, :func:`name_lookup`; a statement either nests it (one statement: the lists, which are
-  prepared once) or is given the ids it found (:func:`matching_names`): the search, whose
-  planner then knows from its statistics how common the tag is (a nested name hid that, and a
-  common tag was planned as a rare one)."""
+  and so does any spelling the database lowers alike (ASCII case on both; PostgreSQL with a
+  UTF-8 locale lowers the other letters too). Lowering only the column, with the value lowered
+  in Python, missed names with a capital the database does not lower (SQLite lowers ASCII only:
+  ``Österreich`` found nothing in the lists while the search found it). The names that match
+  are those of one small query, :func:`name_lookup`; a statement either nests it (one
+  statement: the lists, prepared once) or is given the ids it found (:func:`matching_names`):
+  the search, whose planner then knows from its statistics how common the tag is (a nested
+  name hid that, and a common tag was planned as a rare one)."""
 
 from __future__ import annotations
 

@@ -18,7 +18,16 @@ from storage.filters import STATUSES, ArticleFilters
 from storage.validation import MAX_ARTICLE_ID
 from viva_militer_archive.cli.errors import CliError
 
-__all__ = ["MAX_ARTICLE_ID", "SITE_ZONE", "article_id", "day", "day_window", "positive"]
+__all__ = [
+    "MAX_ARTICLE_ID",
+    "SITE_ZONE",
+    "add_filter_arguments",
+    "article_id",
+    "day",
+    "day_window",
+    "filters_from",
+    "positive",
+]
 
 SITE_ZONE = WIB
 """Dates given on the command line name days on the site's calendar."""
