@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from crawler import site
 from crawler.urls import MAX_ARTICLE_ID, article_id_from_url, canonical_article_url
-from storage.clock import FIRST_DAY, LAST_DAY, WIB, today
+from storage.clock import FIRST_DAY, LAST_DAY, WIB, day_window, today
 
 __all__ = ["WIB", "ArgumentError", "CrawlArguments", "parse_arguments", "today_wib"]
 
@@ -45,9 +45,9 @@ class CrawlArguments:
     def window(self) -> tuple[datetime, datetime]:
         """``[since 00:00 WIB, the day after until 00:00 WIB)`` as aware datetimes."""
         assert self.since is not None
-        until = self.until or today_wib()
-        start = datetime.combine(self.since, datetime.min.time(), WIB)
-        return start, datetime.combine(until + timedelta(days=1), datetime.min.time(), WIB)
+        start, end = day_window(self.since, self.until or today_wib())
+        assert start is not None and end is not None  # days checked within FIRST_DAY..LAST_DAY
+        return start, end
 
     def days_newest_first(self) -> list[date]:
         """Every day of a backfill, newest first."""

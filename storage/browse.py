@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import (
-    ColumnElement,
     Engine,
     Select,
     bindparam,
@@ -25,19 +24,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import sessionmaker
 
-from storage.clock import WIB, iso_timestamp
+from storage.clock import day_start, iso_timestamp
+from storage.conditions import article_conditions
 from storage.dialects import site_date
 from storage.engine import get_engine
 from storage.export import ARTICLE_COLUMNS, article_record
 from storage.filters import ArticleFilters
 from storage.models import (
     Article,
-    ArticleAuthor,
     ArticleRevision,
-    ArticleTag,
-    Author,
     CrawlRun,
-    Tag,
 )
 from storage.types import UTCDateTime
 
@@ -91,40 +87,10 @@ class Change:
     """The new revision of an edit (None for a removal)."""
 
 
-def day_bounds(filters: ArticleFilters) -> tuple[datetime | None, datetime | None]:
-    """``[since 00:00 WIB, the day after until 00:00 WIB)``; open ends stay None."""
-    start = end = None
-    if filters.since:
-        start = datetime.combine(filters.since, datetime.min.time(), WIB)
-    if filters.until:
-        end = datetime.combine(filters.until + timedelta(days=1), datetime.min.time(), WIB)
-    return start, end
-
-
-def _named(link: Any, table: Any, key: Any, name: str) -> ColumnElement[bool]:
-    """``article_id IN (articles linked to the name``, case-insensitive)."""
-    ids = select(link.article_id).join(table, key == table.id)
-    return Article.article_id.in_(ids.where(func.lower(table.name) == name.lower()))
-
-
 def filtered(stmt: Select[Any], filters: ArticleFilters | None) -> Select[Any]:
-    """``stmt`` (a select over ``articles``) narrowed to ``filters``."""
-    if filters is None:
-        return stmt
-    start, end = day_bounds(filters)
-    if filters.subchannel:
-        stmt = stmt.where(Article.subchannel == filters.subchannel)
-    if start is not None:
-        stmt = stmt.where(Article.published_at >= start)
-    if end is not None:
-        stmt = stmt.where(Article.published_at < end)
-    if filters.status:
-        stmt = stmt.where(Article.status == filters.status)
-    if filters.tag:
-        stmt = stmt.where(_named(ArticleTag, Tag, ArticleTag.tag_id, filters.tag))
-    if filters.author:
-        stmt = stmt.where(_named(ArticleAuthor, Author, ArticleAuthor.author_id, filters.author))
-    return stmt
+    """``stmt`` (a select over ``articles``) narrowed to ``filters``
+    (:func:`storage.conditions.article_conditions`, names nested: one statement)."""
+    return stmt.where(*article_conditions(filters).clauses())
 
 
 _ARTICLE = select(*ARTICLE_COLUMNS).where(Article.article_id == bindparam("article_id"))
@@ -309,7 +275,7 @@ class ArchiveBrowser:
 
     def per_day(self, first_day: date) -> dict[str, int]:
         """Articles published per WIB day from ``first_day`` on, oldest first (gaps left out)."""
-        start = datetime.combine(first_day, datetime.min.time(), WIB)
+        start = day_start(first_day)
         with self.sessions() as session:
             day = site_date(session, Article.published_at, "day").label("day")
             stmt = (

@@ -46,6 +46,20 @@ def day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, WIB)
 
 
+def day_window(first: date | None, last: date | None) -> tuple[datetime | None, datetime | None]:
+    """The instants of the WIB days ``first`` to ``last``: ``[first 00:00 WIB, the day after
+    last 00:00 WIB)``. The one place a day range becomes times (lists, search, export, crawls,
+    the CLI). An end not given stays open (None), as does one at the edge of what a datetime
+    holds (``date.min``/``date.max``: its UTC instant would not exist)."""
+    start = day_start(first) if first and first > date.min + timedelta(days=1) else None
+    end = (
+        day_start(last + timedelta(days=1))
+        if last and last < date.max - timedelta(days=1)
+        else None
+    )
+    return start, end
+
+
 def today() -> date:
     """Today's date on the site's calendar."""
     return datetime.now(WIB).date()

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from itertools import groupby
 from typing import Any
 
@@ -15,7 +14,9 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.clock import iso_timestamp
+from storage.conditions import article_conditions
 from storage.engine import get_session_factory
+from storage.filters import ArticleFilters
 from storage.models import Article, ArticleRevision
 
 STREAM_BATCH = 1000
@@ -51,48 +52,25 @@ def article_record(row: Mapping[str, Any]) -> dict[str, Any]:
     return record
 
 
-def export_query(
-    *,
-    published_since: datetime | None = None,
-    published_before: datetime | None = None,
-    subchannel: str | None = None,
-) -> Select[Any]:
-    """Articles published in ``[published_since, published_before)``, of one subchannel if
-    given, in article id order."""
-    stmt = select(*ARTICLE_COLUMNS).order_by(Article.article_id)
-    return selected(stmt, published_since, published_before, subchannel)
+def export_query(filters: ArticleFilters | None = None) -> Select[Any]:
+    """The articles ``filters`` select (:func:`storage.conditions.article_conditions`; all
+    without), in article id order."""
+    return (
+        select(*ARTICLE_COLUMNS)
+        .where(*article_conditions(filters).clauses())
+        .order_by(Article.article_id)
+    )
 
 
-def capture_query(
-    *,
-    published_since: datetime | None = None,
-    published_before: datetime | None = None,
-    subchannel: str | None = None,
-) -> Select[Any]:
+def capture_query(filters: ArticleFilters | None = None) -> Select[Any]:
     """The WARC records of every revision of the articles :func:`export_query` selects, one
     row per revision, in article then revision order (for the WACZ export)."""
-    stmt = (
+    return (
         select(Article.article_id, Article.title, ArticleRevision.warc_records)
         .join(ArticleRevision, ArticleRevision.article_id == Article.article_id)
+        .where(*article_conditions(filters).clauses())
         .order_by(Article.article_id, ArticleRevision.revision)
     )
-    return selected(stmt, published_since, published_before, subchannel)
-
-
-def selected(
-    stmt: Select[Any],
-    published_since: datetime | None,
-    published_before: datetime | None,
-    subchannel: str | None,
-) -> Select[Any]:
-    """``stmt`` limited to the articles of the export's filters."""
-    if published_since is not None:
-        stmt = stmt.where(Article.published_at >= published_since)
-    if published_before is not None:
-        stmt = stmt.where(Article.published_at < published_before)
-    if subchannel:
-        stmt = stmt.where(Article.subchannel == subchannel)
-    return stmt
 
 
 @dataclass(slots=True)

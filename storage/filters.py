@@ -1,13 +1,16 @@
 """What a list or a search of the archive is narrowed to: one definition for the web reader's
-lists, the search (CLI, API, pages) and the links that keep the filters."""
+lists and feeds, the search (CLI, API, pages), the export and the links that keep the filters.
+:mod:`storage.conditions` turns it into SQL, the same for all of them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
-STATUSES = ("live", "gone")
-"""The values of ``articles.status``."""
+from storage.models import ARTICLE_STATUSES
+
+STATUSES = ARTICLE_STATUSES
+"""The values a status filter takes: those of ``articles.status``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,9 +23,9 @@ class ArticleFilters:
     until: date | None = None
     """Last WIB calendar day of publication, inclusive."""
     tag: str | None = None
-    """A tag name, exact but case-insensitive."""
+    """A tag name, whole, in any case (:mod:`storage.conditions` says exactly)."""
     author: str | None = None
-    """An author name, exact but case-insensitive."""
+    """An author name, whole, in any case (:mod:`storage.conditions` says exactly)."""
     status: str | None = None
     """``live`` or ``gone`` (None: both)."""
 

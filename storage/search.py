@@ -19,16 +19,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
-from storage.clock import WIB
+from storage.conditions import article_conditions, matching_names, statement
 from storage.deadlines import statements_until
 from storage.engine import get_engine, get_session_factory
-from storage.filters import STATUSES, ArticleFilters
+from storage.filters import ArticleFilters
 from storage.snippets import SCAN_CHARS, make_snippet
 from storage.types import UTCDateTime
 from storage.word_forms import QueryWord, parse_query
@@ -92,56 +92,18 @@ class NoSuchName(LookupError):
 
 
 def _filter_sql(session: Session, filters: SearchFilters | None) -> tuple[str, dict[str, Any]]:
-    """``AND ...`` conditions on alias ``a`` and their parameters; each is served by an index
-    (subchannel/status with published_at, published_at, the tag and author link tables).
-
-    A tag or author is looked up first and filtered by its ids: the planner then knows from its
-    statistics how many articles carry it (a join on the name hides that, and a common tag was
-    planned as a rare one). On SQLite ``EXISTS`` lets the walk over the newest matches check each
-    by the link table's key instead of first listing every article with that tag; PostgreSQL
-    plans ``IN`` as the semi-join that suits the case."""
-    if filters is None:
-        return "", {}
-    conditions: list[str] = []
-    params: dict[str, Any] = {}
-    if filters.status is not None:
-        if filters.status not in STATUSES:
-            raise ValueError(f"status must be live or gone, not {filters.status!r}")
-        conditions.append("a.status = :status")
-        params["status"] = filters.status
-    if filters.subchannel:
-        conditions.append("a.subchannel = :subchannel")
-        params["subchannel"] = filters.subchannel
-    if filters.since and filters.until and filters.since > filters.until:
-        raise ValueError(f"since {filters.since} is after until {filters.until}")
-    if filters.since and filters.since > date.min + timedelta(days=1):  # earlier: no bound
-        conditions.append("a.published_at >= :since")
-        params["since"] = datetime.combine(filters.since, time(), WIB)
-    if filters.until and filters.until < date.max - timedelta(days=1):  # later: no bound
-        conditions.append("a.published_at < :before")
-        params["before"] = datetime.combine(filters.until, time(), WIB) + timedelta(days=1)
-    for name, links, key, names in (
-        ("tag", "article_tags", "tag_id", "tags"),
-        ("author", "article_authors", "author_id", "authors"),
-    ):
-        value = getattr(filters, name)
-        if not value:
-            continue
-        lookup = text(f"SELECT id FROM {names} WHERE lower(name) = lower(:name)")
-        ids = session.scalars(lookup, {"name": value}).all()
-        if not ids:
-            raise NoSuchName(name)
-        listed = ", ".join(str(int(i)) for i in ids)
-        if session.get_bind().dialect.name == "postgresql":
-            conditions.append(
-                f"a.article_id IN (SELECT article_id FROM {links} WHERE {key} IN ({listed}))"
-            )
-        else:
-            conditions.append(
-                f"EXISTS (SELECT 1 FROM {links} l WHERE l.article_id = a.article_id "
-                f"AND l.{key} IN ({listed}))"
-            )
-    return "".join(f" AND {condition}" for condition in conditions), params
+    """``AND ...`` conditions on alias ``a`` and their parameters
+    (:func:`storage.conditions.article_conditions`), the tag or author looked up first: the
+    planner then knows how many articles carry it. On SQLite ``EXISTS`` lets the walk over the
+    newest matches check each by the link table's key instead of first listing every article
+    with that tag; PostgreSQL plans ``IN`` as the semi-join that suits the case.
+    :class:`NoSuchName` when a tag or author names nothing."""
+    ids = matching_names(session, filters)
+    postgres = session.get_bind().dialect.name == "postgresql"
+    conditions = article_conditions(filters, "a", ids=ids, exists=not postgres)
+    if not all(ids.values()):
+        raise NoSuchName(", ".join(name for name, found in ids.items() if not found))
+    return conditions.where(), conditions.params
 
 
 PG_MATCH = "to_tsquery('simple'::regconfig, :query)"
@@ -213,15 +175,6 @@ _DETAILS = (
 )
 
 
-def _bound(sql: str, params: dict[str, Any]) -> Any:
-    """``sql`` with its timestamp parameters stored as the archive stores them (UTC)."""
-    statement = text(sql)
-    for name in ("since", "before"):
-        if name in params:
-            statement = statement.bindparams(bindparam(name, type_=UTCDateTime()))
-    return statement
-
-
 class ArchiveSearch:
     """Runs full-text queries against one archive."""
 
@@ -291,7 +244,7 @@ class ArchiveSearch:
             "title_weight": TITLE_WEIGHT,
             "body_weight": BODY_WEIGHT,
         }
-        rows = session.execute(_bound(_sqlite_page(where), params), params).all()
+        rows = session.execute(statement(_sqlite_page(where), params), params).all()
         return [(row.article_id, bool(row.in_title), float(row.score)) for row in rows]
 
     def _postgres_page(
@@ -306,9 +259,9 @@ class ArchiveSearch:
             if window <= 0:
                 break
             arm = params | {"window": window, "budget": min(PROBE_MAX, PROBE_ROWS * window)}
-            ids = session.scalars(_bound(_postgres_probe(test, where), arm), arm).all()
+            ids = session.scalars(statement(_postgres_probe(test, where), arm), arm).all()
             if len(ids) < window:
-                ids = session.scalars(_bound(_postgres_all(test, where), arm), arm).all()
+                ids = session.scalars(statement(_postgres_all(test, where), arm), arm).all()
             ordered += [(article_id, in_title) for article_id in ids]
         page = ordered[params["offset"] : params["offset"] + params["limit"]]
         if not page:
@@ -353,7 +306,7 @@ class ArchiveSearch:
                     f"SELECT count(*) FROM (SELECT 1 FROM articles_fts{joined} "
                     f"WHERE articles_fts MATCH :query{where} LIMIT :cap)"
                 )
-            return int(session.execute(_bound(sql, params), params).scalar_one())
+            return int(session.execute(statement(sql, params), params).scalar_one())
 
 
 def refresh_search_index(database_url: str) -> None:

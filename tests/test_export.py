@@ -5,12 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime
+from datetime import date
 
 from storage.export import EXPORT_FIELDS, ArchiveExport, export_query
+from storage.filters import ArticleFilters
 from storage.writes import ArchiveWriter
 from tests.factories import make_item
-from viva_militer_archive.cli.arguments import SITE_ZONE
 from viva_militer_archive.cli.export import CSV_COLUMNS, write_csv, write_jsonl
 
 TRICKY_BODY = 'VIVA – "Siaga satu," kata komandan; pasukan bergerak.\n\nParagraf kedua: ñ, é, 中文.'
@@ -53,10 +53,10 @@ def test_records_carry_item_fields_and_bookkeeping(archive_url: str) -> None:
 
 def test_filters_by_site_day_and_subchannel(archive_url: str) -> None:
     store(archive_url)
-    day_21 = datetime(2026, 11, 21, tzinfo=SITE_ZONE), datetime(2026, 11, 22, tzinfo=SITE_ZONE)
-    stmt = export_query(published_since=day_21[0], published_before=day_21[1])
+    day_21 = date(2026, 11, 21)
+    stmt = export_query(ArticleFilters(since=day_21, until=day_21))
     assert [r["article_id"] for r in ArchiveExport(archive_url).records(stmt)] == [2]
-    stmt = export_query(subchannel="militer-dunia")
+    stmt = export_query(ArticleFilters(subchannel="militer-dunia"))
     assert [r["article_id"] for r in ArchiveExport(archive_url).records(stmt)] == [1]
 
 

@@ -59,9 +59,24 @@ def parse_fixture(name: str, pages: list[str] | None = None) -> dict[str, Any]:
     return dataclasses.asdict(item)
 
 
-def test_fixture_set_covers_the_issue() -> None:
-    assert len(NAMES) >= 11
-    assert {"seed_nato_keroyok_rusia", "broken_no_title", "partial_page_all"} <= set(NAMES)
+def test_a_page_without_a_title_is_kept_with_its_warnings() -> None:
+    """A broken template is archived (body, date, author from the page) and says what it
+    lacks, rather than being dropped."""
+    item = parse_fixture("broken_no_title")
+    assert item["title"] == "" and item["body"].startswith("VIVA – ")
+    assert item["published_at"] == "2025-06-05T14:30:00+07:00"
+    assert {"missing:title", "fallback:published_at:dom"} <= set(item["extraction_warnings"])
+
+
+@pytest.mark.parametrize("name", ["seed_nato_keroyok_rusia", "partial_page_all"])
+def test_an_article_over_several_pages_comes_out_whole_in_page_order(name: str) -> None:
+    """Every page's paragraphs, the first page's first, each once."""
+    pages = fixture_pages(name)
+    whole, first = parse_fixture(name), parse_fixture(name, pages[:1])
+    assert len(pages) > 1 and whole["page_count"] == len(pages)
+    assert whole["body"].startswith(first["body"]) and whole["word_count"] > first["word_count"]
+    paragraphs = whole["body"].split("\n\n")
+    assert len(paragraphs) == len(set(paragraphs))
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -8,15 +8,26 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import NoReturn
 
-from storage.clock import FIRST_DAY, LAST_DAY, WIB, day_start
+from storage.clock import FIRST_DAY, LAST_DAY, WIB
+from storage.clock import day_window as clock_day_window
 from storage.config import mask_secrets
+from storage.filters import STATUSES, ArticleFilters
 from storage.validation import MAX_ARTICLE_ID
 from viva_militer_archive.cli.errors import CliError
 
-__all__ = ["MAX_ARTICLE_ID", "SITE_ZONE", "article_id", "day", "day_window", "positive"]
+__all__ = [
+    "MAX_ARTICLE_ID",
+    "SITE_ZONE",
+    "add_filter_arguments",
+    "article_id",
+    "day",
+    "day_window",
+    "filters_from",
+    "positive",
+]
 
 SITE_ZONE = WIB
 """Dates given on the command line name days on the site's calendar."""
@@ -70,12 +81,39 @@ def article_id(value: str) -> int:
 
 
 def day_window(since: date | None, until: date | None) -> tuple[datetime | None, datetime | None]:
-    """``[since 00:00, the day after until 00:00)`` on the site's clock; open ends stay None."""
+    """``--since``/``--until`` as instants (:func:`storage.clock.day_window`); open ends stay
+    None, and a ``--since`` after ``--until`` is a usage error."""
+    check_days(since, until)
+    return clock_day_window(since, until)
+
+
+def check_days(since: date | None, until: date | None) -> None:
+    """A ``--since`` after ``--until`` is a usage error (exit 2)."""
     if since and until and since > until:
         raise CliError(f"--since {since} is after --until {until}", exit_code=2)
-    start = day_start(since) if since else None
-    end = day_start(until + timedelta(days=1)) if until else None
-    return start, end
+
+
+def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options that narrow a search or an export (:class:`ArticleFilters`)."""
+    parser.add_argument("--subchannel", metavar="S", help="e.g. militer-dunia")
+    parser.add_argument("--since", type=day, metavar="YYYY-MM-DD", help="published on or after")
+    parser.add_argument("--until", type=day, metavar="YYYY-MM-DD", help="published on or before")
+    parser.add_argument("--tag", metavar="NAME", help="carrying this tag (any case)")
+    parser.add_argument("--author", metavar="NAME", help="by this author (any case)")
+    parser.add_argument("--status", choices=STATUSES, help="live or gone (default both)")
+
+
+def filters_from(args: argparse.Namespace) -> ArticleFilters:
+    """The :class:`ArticleFilters` of :func:`add_filter_arguments`' options."""
+    check_days(args.since, args.until)
+    return ArticleFilters(
+        subchannel=args.subchannel,
+        since=args.since,
+        until=args.until,
+        tag=args.tag,
+        author=args.author,
+        status=args.status,
+    )
 
 
 def stdout_is_terminal() -> bool:

@@ -13,7 +13,7 @@ from typing import IO, Any
 from storage.export import EXPORT_FIELDS, ArchiveExport, export_query
 from viva_militer_archive.cli import export_wacz
 from viva_militer_archive.cli.archive import open_archive
-from viva_militer_archive.cli.arguments import day, day_window
+from viva_militer_archive.cli.arguments import add_filter_arguments, filters_from
 from viva_militer_archive.cli.output import open_output
 
 LIST_SEPARATOR = "; "
@@ -38,9 +38,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "size, constant memory.",
     )
     parser.add_argument("--format", choices=("jsonl", "csv", "wacz"), default="jsonl")
-    parser.add_argument("--since", type=day, metavar="YYYY-MM-DD", help="published on or after")
-    parser.add_argument("--until", type=day, metavar="YYYY-MM-DD", help="published on or before")
-    parser.add_argument("--subchannel", metavar="S", help="e.g. militer-dunia")
+    add_filter_arguments(parser)
     parser.add_argument(
         "-o", "--output", default="-", metavar="FILE", help="default: stdout (not for wacz)"
     )
@@ -55,8 +53,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def run(args: argparse.Namespace) -> int:
     if args.format == "wacz":
         return export_wacz.run(args)
-    since, before = day_window(args.since, args.until)
-    stmt = export_query(published_since=since, published_before=before, subchannel=args.subchannel)
+    stmt = export_query(filters_from(args))
     records = ArchiveExport(open_archive(args.database_url)).records(stmt)
     with open_output(args.output) as stream:
         write = write_csv if args.format == "csv" else write_jsonl

@@ -10,7 +10,7 @@ from crawler.warc.location import archive_dir
 from crawler.warc.wacz import write_wacz
 from storage.export import ArchiveExport, capture_query
 from viva_militer_archive.cli.archive import open_archive
-from viva_militer_archive.cli.arguments import day_window
+from viva_militer_archive.cli.arguments import filters_from
 from viva_militer_archive.cli.errors import CliError
 from viva_militer_archive.cli.output import counted
 
@@ -27,8 +27,7 @@ def run(args: argparse.Namespace) -> int:
     target = Path(args.output)
     if not target.parent.is_dir():
         raise CliError(f"cannot write {target}: no directory {target.parent}")
-    since, before = day_window(args.since, args.until)
-    stmt = capture_query(published_since=since, published_before=before, subchannel=args.subchannel)
+    stmt = capture_query(filters_from(args))
     captures = ArchiveExport(open_archive(args.database_url)).captures(stmt)
     try:
         summary = write_wacz(target, captures, directory, title=TITLE)

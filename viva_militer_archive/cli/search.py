@@ -6,10 +6,16 @@ import argparse
 from dataclasses import asdict
 
 from storage.clock import display_time
-from storage.search import STATUSES, ArchiveSearch, SearchFilters, SearchHit
+from storage.search import ArchiveSearch, SearchHit
 from storage.snippets import marked
 from viva_militer_archive.cli.archive import open_archive
-from viva_militer_archive.cli.arguments import day, positive, stdout_is_terminal, whole_number
+from viva_militer_archive.cli.arguments import (
+    add_filter_arguments,
+    filters_from,
+    positive,
+    stdout_is_terminal,
+    whole_number,
+)
 from viva_militer_archive.cli.errors import CliError
 from viva_militer_archive.cli.output import print_json
 
@@ -35,12 +41,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     page = parser.add_mutually_exclusive_group()
     page.add_argument("--offset", type=whole, default=0, metavar="N", help="skip N hits")
     page.add_argument("--page", type=positive, metavar="P", help="page P of --limit hits")
-    parser.add_argument("--subchannel", metavar="S", help="e.g. militer-dunia")
-    parser.add_argument("--since", type=day, metavar="YYYY-MM-DD", help="published on or after")
-    parser.add_argument("--until", type=day, metavar="YYYY-MM-DD", help="published on or before")
-    parser.add_argument("--tag", metavar="NAME", help="carrying this tag (any case)")
-    parser.add_argument("--author", metavar="NAME", help="by this author (any case)")
-    parser.add_argument("--status", choices=STATUSES, help="live or gone (default both)")
+    add_filter_arguments(parser)
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.set_defaults(handler=run)
 
@@ -56,14 +57,7 @@ def whole(value: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    filters = SearchFilters(
-        subchannel=args.subchannel,
-        since=args.since,
-        until=args.until,
-        tag=args.tag,
-        author=args.author,
-        status=args.status,
-    )
+    filters = filters_from(args)
     offset = (args.page - 1) * args.limit if args.page else args.offset
     search = ArchiveSearch(open_archive(args.database_url))
     try:
