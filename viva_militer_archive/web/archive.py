@@ -23,6 +23,7 @@ from storage.search import ArchiveSearch
 from storage.stats import ArchiveStats
 from viva_militer_archive.scheduling.durations import ScheduleError
 from viva_militer_archive.scheduling.health import HealthPolicy
+from viva_militer_archive.settings import Settings, from_environment
 from viva_militer_archive.web.health import daemon_policy
 from viva_militer_archive.web.queries import SEARCH_THREADS, SearchLane
 
@@ -110,11 +111,12 @@ def check_schema(url: str) -> None:
     raise ArchiveNotReady(status.too_new())
 
 
-def open_archive(url: str) -> Archive:
-    """The checked archive at ``url``."""
+def open_archive(url: str, settings: Settings | None = None) -> Archive:
+    """The checked archive at ``url``; the health thresholds from ``settings`` (default: the
+    environment's)."""
     check_schema(url)
     try:
-        health = daemon_policy()
+        health = daemon_policy(settings or from_environment())
     except ScheduleError as exc:
         raise ArchiveNotReady(f"health thresholds: {exc}") from None
     engine = get_reader_engine(url)
