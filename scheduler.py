@@ -18,15 +18,18 @@ from storage.runs import RunJournal
 from viva_militer_archive.scheduling.daemon import Daemon, worst_exit_code
 from viva_militer_archive.scheduling.durations import ScheduleError
 from viva_militer_archive.scheduling.options import config_from
+from viva_militer_archive.settings import Settings, from_environment
 
 log = logging.getLogger("scheduler")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the daemon (or each job once with ``--once``); returns the exit code."""
+def main(argv: Sequence[str] | None = None, settings: Settings | None = None) -> int:
+    """Run the daemon (or each job once with ``--once``); returns the exit code. ``settings``
+    default to the environment's, read here once."""
+    settings = settings or from_environment()
     try:
-        config = config_from(argv)
-        url = resolve_database_url(config.database_url)
+        config = config_from(argv, settings)
+        url = resolve_database_url(config.database_url or settings.database_url)
     except (ScheduleError, ConfigError) as exc:
         print(f"scheduler: error: {exc}", file=sys.stderr)
         return 2

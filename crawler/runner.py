@@ -4,7 +4,9 @@ The lock is watched while the crawl runs (:mod:`crawler.lockwatch`): a crawl who
 gone stops at once and is recorded ``failed``, never going on beside a second crawl.
 
 Used by ``scrapy crawl viva_militer`` (our crawl command), ``viva-archive crawl`` and the
-scheduler's child processes, so every way of crawling behaves the same."""
+scheduler's child processes, so every way of crawling behaves the same. A parent that opened
+the run itself names it with the ``ARCHIVE_RUN_ID`` setting: the crawl takes that run over
+instead of opening one, so the parent knows its run by id (never by pid)."""
 
 from __future__ import annotations
 
@@ -69,11 +71,13 @@ def check_archive_dir(settings: BaseSettings) -> None:
 
 
 def run_crawl(process: CrawlerProcess, raw_arguments: Mapping[str, str]) -> int:
-    """Crawl once in this process (the reactor cannot restart: one call per process).
+    """Crawl once in this process (the reactor cannot restart: one call per process), as the
+    run ``ARCHIVE_RUN_ID`` names when set, else a run of its own.
 
     Raises :class:`crawler.arguments.ArgumentError` before touching anything when the
     arguments are bad; returns the exit code otherwise."""
     settings = process.settings
+    given_run = settings.getint("ARCHIVE_RUN_ID") or None
     arguments = parse_arguments(raw_arguments, settings.get("VIVA_BASE_URL"))
     check_archive_dir(settings)
     url = resolve_database_url(settings.get("DATABASE_URL"))
@@ -86,6 +90,8 @@ def run_crawl(process: CrawlerProcess, raw_arguments: Mapping[str, str]) -> int:
     try:
         acquire_soon(lock)
     except LockBusyError:
+        if given_run is not None:
+            RunJournal(url).withdraw(given_run)
         log.error(
             "Another %s crawl is already running on %s; not starting a second one",
             arguments.mode,
@@ -97,7 +103,10 @@ def run_crawl(process: CrawlerProcess, raw_arguments: Mapping[str, str]) -> int:
         repaired = journal.mark_interrupted()
         if repaired:
             log.warning("Marked runs %s as interrupted (their process died)", repaired)
-        run_id = journal.start(arguments.mode, arguments.as_dict())
+        run_id = open_run(journal, given_run, arguments.mode, arguments.as_dict())
+        if run_id is None:
+            log.error("Run %d is not an open run of %s: not crawling", given_run, mask_url(url))
+            return EXIT_FAILED
         crawler = process.create_crawler(SPIDER_NAME)
         crawler.settings.set("DATABASE_URL", url, priority="cmdline")
         crawler.settings.set("ARCHIVE_RUN_ID", run_id, priority="cmdline")
@@ -127,6 +136,16 @@ def run_crawl(process: CrawlerProcess, raw_arguments: Mapping[str, str]) -> int:
         return outcome.exit_code
     finally:
         lock.release()
+
+
+def open_run(
+    journal: RunJournal, given: int | None, mode: str, arguments: Mapping[str, Any]
+) -> int | None:
+    """The run this crawl records into: the ``given`` one taken over (None when it is not an
+    open run), else a new one."""
+    if given is None:
+        return journal.start(mode, arguments)
+    return given if journal.claim(given, mode, arguments) else None
 
 
 def _stop_from_thread(crawler: Crawler, reason: str) -> None:

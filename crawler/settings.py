@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import os
-
 from crawler.site import DEFAULT_BASE_URL
 from crawler.warc.location import archive_dir
 from storage.recheck import tiers_in_seconds
+from viva_militer_archive.settings import from_environment
+
+environment = from_environment()
+"""The environment's settings, read once (lower case: not a Scrapy setting itself)."""
 
 BOT_NAME = "viva_militer_archive"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -14,10 +16,10 @@ NEWSPIDER_MODULE = "crawler.spiders"
 COMMANDS_MODULE = "crawler.commands"
 
 # --- where: the site root and the archive ----------------------------------------------------
-VIVA_BASE_URL = os.environ.get("VIVA_BASE_URL", DEFAULT_BASE_URL)
+VIVA_BASE_URL = environment.viva_base_url or DEFAULT_BASE_URL
 """Site root every discovered link is mapped onto (a mirror, or a local test server)."""
-DATABASE_URL: str | None = None
-"""Archive database; None falls back to $DATABASE_URL, then the SQLite default."""
+DATABASE_URL: str | None = environment.database_url
+"""Archive database (``$DATABASE_URL``); None: the SQLite default."""
 
 # --- politeness --------------------------------------------------------------------------------
 USER_AGENT = (
@@ -122,7 +124,7 @@ RECHECK_TIERS = tiers_in_seconds()
 is :data:`storage.recheck.RECHECK_TIERS` (2 days: hourly, 14 days: daily), override it here."""
 
 # --- raw archive (WARC) ------------------------------------------------------------------------
-ARCHIVE_DIR = str(archive_dir())
+ARCHIVE_DIR = str(archive_dir(environment.archive_dir))
 """Where WARC files go: ``$ARCHIVE_DIR``, else ``./data/warc``."""
 WARC_ENABLED = True
 """Keep every fetched article page (all pages of each article) in gzip WARC files."""

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+from viva_militer_archive.settings import from_environment
 
 DEFAULT_SQLITE_PATH = Path("data") / "archive.sqlite3"
 """The embedded default: a SQLite file under ``./data/`` (created when first used)."""
@@ -28,9 +29,10 @@ class ConfigError(ValueError):
 
 
 def resolve_database_url(setting: str | None = None) -> str:
-    """The database URL: an explicit setting (``-s DATABASE_URL=``), then the environment, then
-    the SQLite default. The SQLite file's folder is created so a fresh machine just works."""
-    url = setting or os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    """The database URL: an explicit setting (``-s DATABASE_URL=``, ``--database-url``), then
+    ``DATABASE_URL`` (:mod:`viva_militer_archive.settings`), then the SQLite default. The
+    SQLite file's folder is created so a fresh machine just works."""
+    url = setting or from_environment().database_url or f"sqlite:///{DEFAULT_SQLITE_PATH}"
     parsed = checked_url(url)
     if parsed.get_backend_name() == "sqlite" and not in_memory(parsed):
         Path(str(parsed.database)).expanduser().parent.mkdir(parents=True, exist_ok=True)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from enum import StrEnum
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -10,6 +12,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy.engine import make_url
 
 from storage.config import mask_url, resolve_database_url
 from storage.engine import get_engine
@@ -74,17 +77,80 @@ def downgrade(url: str | None, revision: str) -> None:
         command.downgrade(alembic_config(url), revision)
 
 
-def ensure_schema(url: str | None = None) -> None:
-    """Upgrade a database that is behind head (logged once); refuse one that is ahead."""
-    url = resolve_database_url(url)
-    current, head = current_revision(url), head_revision()
-    if current == head:
-        return
-    known = {rev.revision for rev in ScriptDirectory(str(MIGRATIONS_DIR)).walk_revisions()}
-    if current is not None and current not in known:
-        raise SchemaTooNewError(
-            f"database {mask_url(url)} is at schema revision {current}, newer than this "
-            f"program knows (head {head}): upgrade viva-militer-archive"
+class ArchiveState(StrEnum):
+    """Where a database stands against this program's migrations."""
+
+    MISSING = "missing"
+    """No archive: a SQLite file that does not exist, or a database never migrated."""
+    BEHIND = "behind"
+    """At a revision this program knows, older than its head: an upgrade brings it to head."""
+    AHEAD = "ahead"
+    """At a revision this program does not know: a newer release wrote it."""
+    READY = "ready"
+    """At this program's head."""
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveStatus:
+    """The state of one database, with the revisions it was judged by."""
+
+    url: str
+    state: ArchiveState
+    current: str | None
+    """The database's revision (None: never migrated, or no file)."""
+    head: str
+    no_file: bool = False
+    """A SQLite file that does not exist (nothing was created to find out)."""
+
+    def too_new(self) -> str:
+        """The one-line refusal of a database :attr:`ArchiveState.AHEAD` of this program."""
+        return (
+            f"database {mask_url(self.url)} is at schema revision {self.current}, newer than "
+            f"this program knows (head {self.head}): upgrade viva-militer-archive"
         )
-    log.info("Upgrading database %s from %s to %s", mask_url(url), current or "empty", head)
-    upgrade(url)
+
+
+def missing_sqlite_file(url: str) -> bool:
+    """Whether ``url`` names a SQLite file that does not exist (in-memory databases exist)."""
+    parsed = make_url(url)
+    database = parsed.database or ""
+    is_file = parsed.get_backend_name() == "sqlite" and database not in ("", ":memory:")
+    return is_file and not Path(database).expanduser().exists()
+
+
+def archive_status(url: str | None = None) -> ArchiveStatus:
+    """Missing, behind, ahead or ready: the one check of a database against this program,
+    used by the crawl (which then upgrades), the command line and the web reader (which
+    never migrate an archive they only read). A missing SQLite file is not created; an
+    unreachable database raises the driver's ``SQLAlchemyError``."""
+    url = resolve_database_url(url)
+    head = head_revision()
+    if missing_sqlite_file(url):
+        return ArchiveStatus(url, ArchiveState.MISSING, None, head, no_file=True)
+    current = current_revision(url)
+    if current is None:
+        state = ArchiveState.MISSING
+    elif current == head:
+        state = ArchiveState.READY
+    elif current in {rev.revision for rev in ScriptDirectory(str(MIGRATIONS_DIR)).walk_revisions()}:
+        state = ArchiveState.BEHIND
+    else:
+        state = ArchiveState.AHEAD
+    return ArchiveStatus(url, state, current, head)
+
+
+def ensure_schema(url: str | None = None) -> None:
+    """Upgrade a database that is missing or behind head (logged once); refuse one that is
+    ahead (:class:`SchemaTooNewError`)."""
+    status = archive_status(url)
+    if status.state is ArchiveState.READY:
+        return
+    if status.state is ArchiveState.AHEAD:
+        raise SchemaTooNewError(status.too_new())
+    log.info(
+        "Upgrading database %s from %s to %s",
+        mask_url(status.url),
+        status.current or "empty",
+        status.head,
+    )
+    upgrade(status.url)

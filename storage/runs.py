@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.clock import iso_timestamp
@@ -106,20 +105,40 @@ class RunJournal:
                 )
         return dead
 
-    def run_of_process(self, pid: int, started_after: datetime) -> CrawlRun | None:
-        """The run a child process with ``pid`` opened on this host after ``started_after``."""
-        stmt = (
-            select(CrawlRun)
-            .where(
-                CrawlRun.pid == pid,
-                CrawlRun.hostname == socket.gethostname(),
-                CrawlRun.started_at >= started_after,
+    def claim(self, run_id: int, mode: str, arguments: Mapping[str, Any]) -> bool:
+        """Take over the run a parent opened (``ARCHIVE_RUN_ID``): it becomes this process's
+        run, started now with the arguments as parsed, so the repair of dead processes' runs
+        judges the process that really crawls. False when no such run is open."""
+        process = current_process()
+        with self.sessions.begin() as session:
+            claimed = session.execute(
+                update(CrawlRun)
+                .where(CrawlRun.id == run_id, CrawlRun.status == "running")
+                .values(
+                    mode=mode,
+                    arguments=dict(arguments),
+                    started_at=datetime.now(UTC),
+                    pid=process.pid,
+                    hostname=process.hostname,
+                    process_started_at=process.started_at,
+                )
             )
-            .order_by(CrawlRun.id.desc())
-            .limit(1)
-        )
+            return claimed.rowcount == 1
+
+    def withdraw(self, run_id: int) -> None:
+        """Remove a run opened for a crawl that was refused before it began (another crawl of
+        its mode held the lock): a skipped crawl leaves no run, as one that opens its own."""
+        with self.sessions.begin() as session:
+            session.execute(
+                delete(CrawlRun).where(
+                    CrawlRun.id == run_id, CrawlRun.status == "running", CrawlRun.requests == 0
+                )
+            )
+
+    def get(self, run_id: int) -> CrawlRun | None:
+        """The run ``run_id`` as it stands (None: there is none)."""
         with self.sessions() as session:
-            return session.scalars(stmt).first()
+            return session.get(CrawlRun, run_id)
 
     def override(self, run_id: int, *, status: str, reason: str) -> None:
         """Set the outcome of a run whose process was stopped from outside (time limit)."""

@@ -30,6 +30,9 @@ RULES: list[tuple[str, tuple[str, ...]]] = [
     ("storage", ("crawler", *ABOVE_CRAWLER, SAMPLE_SITE, "migrations")),
     ("crawler", (*ABOVE_CRAWLER, SAMPLE_SITE)),
     ("crawler/outcome.py", ("crawler.pipelines",)),
+    # Read by storage and crawler: the settings module stands on nothing of ours.
+    (f"{P}/settings.py", ("storage", "crawler", "migrations", "scheduler", CRAWL_STATS,
+                          *ABOVE_CRAWLER, SAMPLE_SITE)),
     # What ships (and the benchmarks, installed with '.[bench]' alone) never needs the tests.
     ("bench", ("tests",)),
     (f"{P}/sample_site", ("tests", CLI, SCHEDULING, WEB)),

@@ -25,6 +25,7 @@ from tests.warc_helpers import sample_site, warc_files, warcio_check
 from viva_militer_archive.cli import reextract as reextract_command
 from viva_militer_archive.sample_site.render import expected_fields
 from viva_militer_archive.sample_site.server import SampleSite
+from viva_militer_archive.settings import from_environment
 
 
 @pytest.fixture
@@ -41,6 +42,7 @@ def run_reextract(
     parser.add_argument("--database-url")
     reextract_command.add_parser(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(["--database-url", database_url, "reextract", *argv])
+    args.environment = from_environment()  # as viva-archive's main hands it to every command
     capsys.readouterr()
     code = args.handler(args)
     return code, capsys.readouterr().out

@@ -145,7 +145,7 @@ def test_once_runs_each_job_and_warns_on_markup_drift(
     recorded = runs(database_url)
     assert [r.mode for r in recorded] == ["latest", "recheck", "backfill"]
     assert all(r.status == "finished" for r in recorded)
-    assert "extraction warnings (the site's markup may have changed)" in done.stdout
+    assert "Health: run 1 (latest): article markup changed" in done.stdout
 
 
 @pytest.mark.slow

@@ -396,8 +396,25 @@ def test_healthz_ok_then_503_after_failures(
     assert response.json() == {"status": "unhealthy", "warnings": ["2 latest runs failed in a row"]}
     assert "2 latest runs failed in a row" in client.get("/").text
     monkeypatch.setenv("VIVA_MAX_FAILURES", "many")
-    with pytest.raises(ArchiveNotReady, match="health thresholds: --max-failures 'many'"):
+    with pytest.raises(
+        ArchiveNotReady, match="health thresholds: VIVA_MAX_FAILURES 'many' is not a number"
+    ):
         create_app(archive_url)
+
+
+def test_a_bad_daemon_schedule_does_not_stop_the_web_reader(
+    archive_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reader takes the health thresholds from the settings, not the daemon's options: a
+    schedule the daemon would refuse is none of its business."""
+    monkeypatch.setenv("VIVA_BACKFILL_CRON", "every night please")
+    monkeypatch.setenv("VIVA_JOBS", "nonsense")
+    monkeypatch.setenv("VIVA_MAX_FAILURES", "1")
+    client = TestClient(create_app(archive_url))
+    assert client.get("/healthz").json() == {"status": "ok", "warnings": []}
+    journal = RunJournal(archive_url)
+    journal.finish(journal.start("latest", {}), status="failed", reason="exit code 1")
+    assert client.get("/healthz").json()["warnings"] == ["1 latest runs failed in a row"]
 
 
 def metric_values(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

@@ -7,6 +7,8 @@ import os
 from pathlib import Path
 from typing import TypedDict
 
+from viva_militer_archive.settings import from_environment
+
 DEFAULT_ARCHIVE_DIR = "data/warc"
 """Where WARC files go unless ``ARCHIVE_DIR`` (setting or environment) says otherwise."""
 
@@ -29,8 +31,9 @@ class WarcLocation(TypedDict):
 
 
 def archive_dir(value: str | os.PathLike[str] | None = None) -> Path:
-    """The archive directory: ``value``, else ``$ARCHIVE_DIR``, else ``./data/warc``."""
-    return Path(value or os.environ.get("ARCHIVE_DIR") or DEFAULT_ARCHIVE_DIR)
+    """The archive directory: ``value``, else ``ARCHIVE_DIR`` (:mod:`viva_militer_archive.
+    settings`), else ``./data/warc``."""
+    return Path(value or from_environment().archive_dir or DEFAULT_ARCHIVE_DIR)
 
 
 def writable_archive_dir(value: str | os.PathLike[str] | None = None) -> Path:

@@ -7,6 +7,7 @@ import os
 import sys
 
 from crawler.arguments import ArgumentError, parse_arguments
+from crawler.outcome import EXIT_FAILED
 from storage.migrate import ensure_schema
 from storage.runs import COUNTER_COLUMNS, RunJournal
 from viva_militer_archive.cli.arguments import day
@@ -82,23 +83,32 @@ def run(args: argparse.Namespace) -> int:
     raw = spider_arguments(args)
     try:
         # Fail on bad arguments or an unusable database before Scrapy logs its banner.
-        parse_arguments(raw, settings.get("VIVA_BASE_URL"))
+        arguments = parse_arguments(raw, settings.get("VIVA_BASE_URL"))
         check_archive_dir(settings)
         ensure_schema(args.database_url)
-        quiet_startup(settings)
+    except ArgumentError as exc:
+        raise CliError(str(exc), exit_code=2) from None
+    journal = RunJournal(args.database_url)
+    run_id = journal.start(arguments.mode, arguments.as_dict())  # the crawl takes it over
+    settings.set("ARCHIVE_RUN_ID", run_id, priority="cmdline")
+    quiet_startup(settings)
+    code = EXIT_FAILED
+    try:
         code = run_crawl(CrawlerProcess(settings), raw)
     except ArgumentError as exc:
         raise CliError(str(exc), exit_code=2) from None
-    print_own_runs(args.database_url)
+    finally:  # closes the run if the crawl could not: it is never left running
+        journal.finish(run_id, status="failed", reason=f"exit code {code}")
+    print_run(journal, run_id)
     return code
 
 
-def print_own_runs(url: str) -> None:
-    """One summary line per run this process recorded (none when it was refused a lock)."""
+def print_run(journal: RunJournal, run_id: int) -> None:
+    """The run's summary line (none when the crawl was refused a lock and withdrew it)."""
     from crawler.outcome import Outcome
 
-    for run in reversed(RunJournal(url).recent(limit=5)):
-        if run.pid == os.getpid():
-            counters = {name: getattr(run, name) for name in COUNTER_COLUMNS}
-            outcome = Outcome(run.status, run.finish_reason or "", counters)
-            print(f"crawl run {run.id} {outcome.summary()}")
+    run = journal.get(run_id)
+    if run is not None:
+        counters = {name: getattr(run, name) for name in COUNTER_COLUMNS}
+        outcome = Outcome(run.status, run.finish_reason or "", counters)
+        print(f"crawl run {run.id} {outcome.summary()}")

@@ -69,9 +69,12 @@ def run_upgrade(args: argparse.Namespace) -> int:
 
 
 def run_current(args: argparse.Namespace) -> int:
-    current, head = migrate.current_revision(args.database_url), migrate.head_revision()
-    state = "up to date" if current == head else f"behind head {head}"
-    print(f"{current or 'empty (never migrated)'} ({state})")
+    status = migrate.archive_status(args.database_url)
+    state = {
+        migrate.ArchiveState.READY: "up to date",
+        migrate.ArchiveState.AHEAD: f"ahead of head {status.head}: upgrade viva-militer-archive",
+    }.get(status.state, f"behind head {status.head}")
+    print(f"{status.current or 'empty (never migrated)'} ({state})")
     return 0
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -68,7 +67,7 @@ def open_input(source: str) -> Iterator[BinaryIO]:
 
 def run(args: argparse.Namespace) -> int:
     ensure_schema(args.database_url)
-    base_url = os.environ.get("VIVA_BASE_URL") or DEFAULT_BASE_URL
+    base_url = args.environment.viva_base_url or DEFAULT_BASE_URL
     importer = ArchiveImport(args.database_url, base_url, batch_size=args.batch_size)
     terminal = sys.stderr.isatty()
     batches = 0

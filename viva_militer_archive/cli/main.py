@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 
 from sqlalchemy.exc import DatabaseError
 
@@ -30,6 +31,7 @@ from viva_militer_archive.cli import (
 )
 from viva_militer_archive.cli.arguments import OneLineParser
 from viva_militer_archive.cli.errors import CliError, database_error
+from viva_militer_archive.settings import from_environment
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -78,11 +80,11 @@ def add_schedule_parser(subparsers: argparse._SubParsersAction[argparse.Argument
 
 
 def run_schedule(args: argparse.Namespace) -> int:
-    """Hand over to ``scheduler.main``; the daemon reads the archive URL from the environment."""
+    """Hand over to ``scheduler.main`` with the archive URL and the settings."""
     import scheduler  # the daemon and APScheduler load only when asked for
 
-    os.environ["DATABASE_URL"] = args.database_url
-    return int(scheduler.main(list(args.scheduler_args)))
+    settings = replace(args.environment, database_url=args.database_url)
+    return int(scheduler.main(list(args.scheduler_args), settings))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -99,8 +101,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         )
     args.explicit_database_url = args.database_url is not None
+    args.environment = from_environment()  # read once, handed to every command
     try:
-        args.database_url = resolve_database_url(args.database_url)
+        args.database_url = resolve_database_url(args.database_url or args.environment.database_url)
         code = int(args.handler(args))
         sys.stdout.flush()  # an output error (a full disk) surfaces here, not at exit
         return code

@@ -4,7 +4,6 @@ of archived articles or (``--unarchived``) those a crawl fetched but could not r
 from __future__ import annotations
 
 import argparse
-import os
 
 from scrapy.settings import Settings
 from scrapy.utils.misc import load_object
@@ -75,8 +74,8 @@ def run(args: argparse.Namespace) -> int:
         raise CliError("--until works with --unarchived only", exit_code=2)
     if args.unarchived and args.article_ids:
         raise CliError("--article cannot be combined with --unarchived", exit_code=2)
-    page_class = configured_page_class()
-    directory = archive_dir(args.archive_dir)
+    page_class = configured_page_class(args.environment.scrapy_settings_module)
+    directory = archive_dir(args.archive_dir or args.environment.archive_dir)
     if args.unarchived and not directory.is_dir():
         raise CliError(f"no WARC archive directory at {directory}", exit_code=2)
     database_url = open_archive(args.database_url)
@@ -108,10 +107,10 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def configured_page_class() -> type[ArticlePage]:
+def configured_page_class(module: str | None) -> type[ArticlePage]:
     """The ``ARTICLE_PAGE_CLASS`` of the crawl's settings (``$SCRAPY_SETTINGS_MODULE``, else
     ``crawler.settings``): re-extraction reads pages as a crawl would today."""
-    module = os.environ.get("SCRAPY_SETTINGS_MODULE") or DEFAULT_SETTINGS_MODULE
+    module = module or DEFAULT_SETTINGS_MODULE
     try:
         settings = Settings()
         settings.setmodule(module)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import logging
-import os
 import re
 from functools import partial
 from pathlib import Path
@@ -13,8 +12,9 @@ from urllib.parse import urlsplit
 
 from viva_militer_archive.cli.archive import missing_archive_file
 from viva_militer_archive.cli.errors import CliError
+from viva_militer_archive.settings import Settings
 
-TOKEN_ENV = "VIVA_ARCHIVE_TOKEN"
+TOKEN_ENV = Settings.variable_of("archive_token")
 CANNOT_LISTEN = 4
 """Exit code when the address cannot be bound (a port in use): not 3, a crawl already running."""
 MAX_WORKERS = 64
@@ -142,7 +142,7 @@ def access_token(args: argparse.Namespace) -> str | None:
         log.warning("--token is visible to every user in the process list; use --token-file "
                     "or $%s instead", TOKEN_ENV)  # fmt: skip
         return str(args.token)
-    return os.environ.get(TOKEN_ENV) or None
+    return args.environment.archive_token
 
 
 def allowed_hosts(args: argparse.Namespace) -> tuple[str, ...]:

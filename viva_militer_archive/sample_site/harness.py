@@ -26,6 +26,7 @@ from storage.config import error_summary, mask_url
 from storage.engine import dispose_all, get_session_factory
 from storage.models import CrawlRun
 from viva_militer_archive.sample_site.server import SampleSite
+from viva_militer_archive.settings import from_environment
 
 if TYPE_CHECKING:
     from datetime import date
@@ -112,7 +113,7 @@ def serving(
 
 def postgres_base_url() -> str:
     """The PostgreSQL server of tests and benchmarks: ``TEST_DATABASE_URL`` or the local one."""
-    return os.environ.get("TEST_DATABASE_URL") or DEFAULT_TEST_POSTGRES
+    return from_environment().test_database_url or DEFAULT_TEST_POSTGRES
 
 
 @functools.cache

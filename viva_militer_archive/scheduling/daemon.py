@@ -1,18 +1,24 @@
-"""The daemon: APScheduler triggers the jobs; each run is a supervised crawl child process."""
+"""The daemon: APScheduler triggers the jobs; each run is a supervised crawl child process.
+
+The daemon opens each run's row itself and names it to the child (``-s ARCHIVE_RUN_ID=N``), so
+it settles that run by id whatever becomes of the child: a time limit, a stop, a crash before
+the child wrote anything."""
 
 from __future__ import annotations
 
 import logging
 import signal
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from types import FrameType
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.arguments import WIB
-from crawler.outcome import EXIT_ALREADY_RUNNING, EXIT_OK
+from crawler.outcome import EXIT_ALREADY_RUNNING, EXIT_FAILED, EXIT_OK
+from storage.config import database_problem
 from storage.models import CrawlRun
 from storage.runs import RunJournal
 from viva_militer_archive.scheduling.child import ChildResult, CrawlChild, crawl_command
@@ -51,39 +57,42 @@ class Daemon:
         """Run job ``name`` once, to the end; returns the crawl's exit code."""
         spec = next(job for job in self.config.jobs if job.name == name)
         arguments = spec.arguments()
+        try:
+            run_id = self.journal.start(spec.name, arguments)
+        except SQLAlchemyError as exc:
+            log.error("Run %s not started: %s", name, database_problem(self.database_url, exc))
+            return EXIT_FAILED
         child = CrawlChild(
-            crawl_command(arguments, self.config.settings),
+            crawl_command(arguments, [*self.config.settings, f"ARCHIVE_RUN_ID={run_id}"]),
             timeout=self.config.timeout,
             grace=self.config.grace,
             environment={"DATABASE_URL": self.database_url},  # its password stays out of argv
         )
         with self._lock:
             if self.stopping.is_set():
+                self.journal.withdraw(run_id)
                 return EXIT_OK
             self._children.add(child)
-        opened = datetime.now(UTC) - timedelta(seconds=5)
         log.info("Run %s started: %s", name, " ".join(f"{k}={v}" for k, v in arguments.items()))
         try:
             result = child.run()
         finally:
             with self._lock:
                 self._children.discard(child)
-        run = self._settle(result, opened)
+        run = self._settle(result, run_id)
         self._report(spec, result, run)
         return result.exit_code
 
-    def _settle(self, result: ChildResult, opened: datetime) -> CrawlRun | None:
-        """Record what the child could not: a time limit, a stop, a crash."""
-        run = self.journal.run_of_process(result.pid, opened)
-        if run is None:
-            return None
+    def _settle(self, result: ChildResult, run_id: int) -> CrawlRun | None:
+        """Record what the child could not: a time limit, a stop, a crash (before it wrote
+        anything too); None when the child withdrew the run (another crawl was running)."""
         if result.timed_out:
-            self.journal.override(run.id, status="failed", reason="timeout")
-        elif run.status == "running":
+            self.journal.override(run_id, status="failed", reason="timeout")
+        else:  # closes only a run the child left open
             reason = "daemon stopped" if result.stopped else f"exit code {result.exit_code}"
             status = "interrupted" if result.stopped else "failed"
-            self.journal.override(run.id, status=status, reason=reason)
-        return self.journal.run_of_process(result.pid, opened)
+            self.journal.finish(run_id, status=status, reason=reason)
+        return self.journal.get(run_id)
 
     def _report(self, spec: JobSpec, result: ChildResult, run: CrawlRun | None) -> None:
         """One line for the run's end, then any health warnings."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import timedelta, tzinfo
 
@@ -26,6 +27,18 @@ def parse_duration(value: str, option: str) -> timedelta:
             f"{option} {value!r} is not a duration like 30s, 15m, 1h or 2d (at most 3650d)"
         )
     return timedelta(seconds=seconds)
+
+
+def number(value: str, option: str, kind: type[int] | type[float]) -> float:
+    """``value`` as a finite number of ``kind``, else a :class:`ScheduleError` naming
+    ``option`` (the command-line option or environment variable it came from)."""
+    try:
+        parsed = kind(value)
+    except ValueError:
+        parsed = math.nan
+    if not math.isfinite(parsed):
+        raise ScheduleError(f"{option} {value!r} is not a number")
+    return parsed
 
 
 def parse_cron(value: str, option: str, timezone: tzinfo) -> CronTrigger:

@@ -10,13 +10,15 @@ requests (half the site failing)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from storage.models import CrawlRun
 from viva_militer_archive.crawl_stats.keys import ARTICLES_PARSED
 from viva_militer_archive.crawl_stats.site_change import ARTICLE_MARKUP, site_changes
+from viva_militer_archive.scheduling.durations import number, parse_duration
 
 FAILED = ("failed", "interrupted")
 
@@ -33,6 +35,31 @@ class HealthPolicy:
     """Warn when more than this share of a run's parsed articles carry extraction warnings."""
     error_share: float = 0.2
     """Warn when a finished run logged more errors than this share of its requests."""
+
+
+THRESHOLD_PARSERS: dict[str, Callable[[str, str], Any]] = {
+    "max_failures": lambda text, name: int(number(text, name, int)),
+    "stale_after": parse_duration,
+    "warning_share": lambda text, name: number(text, name, float),
+    "error_share": lambda text, name: number(text, name, float),
+}
+"""How each field of :class:`HealthPolicy` is read from text (its value, its name)."""
+THRESHOLDS = tuple(THRESHOLD_PARSERS)
+"""The fields of :class:`HealthPolicy`, named as the settings and options that set them."""
+
+
+def parse_policy(values: Mapping[str, str | None], names: Mapping[str, str]) -> HealthPolicy:
+    """The thresholds from their text (``values`` by field; None: the default). A bad one is a
+    :class:`ScheduleError` naming it as ``names`` says (``--max-failures``,
+    ``VIVA_MAX_FAILURES``): the daemon (its options) and the web reader (the settings) read
+    them this one way."""
+    return HealthPolicy(
+        **{
+            name: THRESHOLD_PARSERS[name](text, names[name])
+            for name, text in values.items()
+            if text is not None
+        }
+    )
 
 
 def consecutive_failures(runs: Sequence[CrawlRun], mode: str) -> int:

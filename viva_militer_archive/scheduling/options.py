@@ -1,19 +1,24 @@
-"""The daemon's options: command line first, then the environment, then the defaults."""
+"""The daemon's options: command line first, then the settings (the environment, read by
+:mod:`viva_militer_archive.settings`), then the defaults."""
 
 from __future__ import annotations
 
 import argparse
-import math
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler.arguments import WIB
-from viva_militer_archive.scheduling.durations import ScheduleError, parse_cron, parse_duration
-from viva_militer_archive.scheduling.health import HealthPolicy
+from viva_militer_archive.scheduling.durations import (
+    ScheduleError,
+    number,
+    parse_cron,
+    parse_duration,
+)
+from viva_militer_archive.scheduling.health import THRESHOLDS, HealthPolicy, parse_policy
 from viva_militer_archive.scheduling.jobs import JOB_NAMES, JobSpec, backfill_window, fixed
+from viva_militer_archive.settings import Settings, from_environment
 
 MAX_BACKFILL_DAYS = 3650
 """A nightly backfill covers at most ten years."""
@@ -33,36 +38,38 @@ class DaemonConfig:
 
 
 ENV_OPTIONS: tuple[tuple[str, str, str | None, str], ...] = (
-    ("--every", "VIVA_LATEST_EVERY", "15m", "latest job interval: 30s, 15m, 1h, 1d"),
-    ("--cron", "VIVA_LATEST_CRON", None, 'latest job as cron ("*/15 * * * *"), wins over --every'),
-    ("--recheck-every", "VIVA_RECHECK_EVERY", "1h", "recheck job interval"),
-    ("--backfill-cron", "VIVA_BACKFILL_CRON", "30 2 * * *", "nightly backfill, cron in WIB"),
-    ("--backfill-days", "VIVA_BACKFILL_DAYS", "3", "days the nightly backfill covers"),
-    ("--jobs", "VIVA_JOBS", ",".join(JOB_NAMES), "jobs to run, comma-separated"),
-    ("--timeout", "VIVA_CRAWL_TIMEOUT", "45m", "time limit of one crawl"),
-    ("--grace", "VIVA_STOP_GRACE", "30s", "time a stopped crawl gets to shut down before a kill"),
-    ("--max-failures", "VIVA_MAX_FAILURES", "3", "warn after this many failed runs in a row"),
-    ("--stale-after", "VIVA_STALE_AFTER", "6h", "warn when latest runs find nothing this long"),
-    ("--warning-share", "VIVA_WARNING_SHARE", "0.2", "warn above this share of articles with "
+    ("--every", "latest_every", "15m", "latest job interval: 30s, 15m, 1h, 1d"),
+    ("--cron", "latest_cron", None, 'latest job as cron ("*/15 * * * *"), wins over --every'),
+    ("--recheck-every", "recheck_every", "1h", "recheck job interval"),
+    ("--backfill-cron", "backfill_cron", "30 2 * * *", "nightly backfill, cron in WIB"),
+    ("--backfill-days", "backfill_days", "3", "days the nightly backfill covers"),
+    ("--jobs", "jobs", ",".join(JOB_NAMES), "jobs to run, comma-separated"),
+    ("--timeout", "crawl_timeout", "45m", "time limit of one crawl"),
+    ("--grace", "stop_grace", "30s", "time a stopped crawl gets to shut down before a kill"),
+    ("--max-failures", "max_failures", "3", "warn after this many failed runs in a row"),
+    ("--stale-after", "stale_after", "6h", "warn when latest runs find nothing this long"),
+    ("--warning-share", "warning_share", "0.2", "warn above this share of articles with "
      "extraction warnings"),
-    ("--error-share", "VIVA_ERROR_SHARE", "0.2", "warn when a finished run logged more errors "
+    ("--error-share", "error_share", "0.2", "warn when a finished run logged more errors "
      "than this share of its requests"),
 )  # fmt: skip
-"""(option, environment variable, default, help): the command line wins over the environment."""
+"""(option, field of :class:`Settings`, default, help): the command line wins over the
+setting (its environment variable), which wins over the default."""
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(settings: Settings | None = None) -> argparse.ArgumentParser:
     """Options of ``python scheduler.py`` / ``viva-archive schedule``."""
     parser = argparse.ArgumentParser(
         prog="scheduler.py",
         description="Keep the VIVA Militer archive current: recurring crawls, each in a child "
         "process, with time limits and health warnings.",
     )
-    for option, variable, default, text in ENV_OPTIONS:
+    settings = settings or from_environment()
+    for option, name, default, text in ENV_OPTIONS:
         parser.add_argument(
             option,
-            default=os.environ.get(variable) or default,
-            help=f"{text} (env {variable}; default {default or 'none'})",
+            default=getattr(settings, name) or default,
+            help=f"{text} (env {Settings.variable_of(name)}; default {default or 'none'})",
         )
     parser.add_argument(
         "--once",
@@ -77,28 +84,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _number(value: str, option: str, kind: type[int] | type[float]) -> float:
-    try:
-        number = kind(value)
-    except ValueError:
-        number = math.nan
-    if not math.isfinite(number):
-        raise ScheduleError(f"{option} {value!r} is not a number")
-    return number
-
-
 def _interval(value: str, option: str) -> IntervalTrigger:
     return IntervalTrigger(seconds=parse_duration(value, option).total_seconds(), timezone=WIB)
 
 
-def config_from(argv: Sequence[str] | None) -> DaemonConfig:
+def config_from(argv: Sequence[str] | None, settings: Settings | None = None) -> DaemonConfig:
     """Parse and check; raises :class:`ScheduleError` with one line on a bad schedule."""
-    args = build_parser().parse_args(argv)
+    args = build_parser(settings).parse_args(argv)
     names = [n.strip() for n in args.jobs.split(",") if n.strip()]
     unknown = sorted(set(names) - set(JOB_NAMES))
     if unknown or not names:
         raise ScheduleError(f"--jobs {args.jobs!r}: choose from {', '.join(JOB_NAMES)}")
-    backfill_days = int(_number(args.backfill_days, "--backfill-days", int))
+    backfill_days = int(number(args.backfill_days, "--backfill-days", int))
     if not 1 <= backfill_days <= MAX_BACKFILL_DAYS:
         raise ScheduleError(
             f"--backfill-days {backfill_days}: must be from 1 to {MAX_BACKFILL_DAYS}"
@@ -123,11 +120,9 @@ def config_from(argv: Sequence[str] | None) -> DaemonConfig:
         timeout=parse_duration(args.timeout, "--timeout").total_seconds(),
         grace=parse_duration(args.grace, "--grace").total_seconds(),
         settings=tuple(args.settings),
-        health=HealthPolicy(
-            max_failures=int(_number(args.max_failures, "--max-failures", int)),
-            stale_after=parse_duration(args.stale_after, "--stale-after"),
-            warning_share=_number(args.warning_share, "--warning-share", float),
-            error_share=_number(args.error_share, "--error-share", float),
+        health=parse_policy(
+            {name: getattr(args, name) for name in THRESHOLDS},
+            {name: "--" + name.replace("_", "-") for name in THRESHOLDS},
         ),
         once=args.once,
         database_url=args.database_url,

@@ -7,13 +7,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from alembic.script import ScriptDirectory
 from anyio import to_thread
 from fastapi import Request
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
@@ -21,11 +18,12 @@ from storage.browse import ArchiveBrowser
 from storage.browse_async import PageReads
 from storage.config import database_problem, mask_url
 from storage.engine import get_reader_engine
-from storage.migrate import MIGRATIONS_DIR, current_revision, head_revision
+from storage.migrate import ArchiveState, archive_status
 from storage.search import ArchiveSearch
 from storage.stats import ArchiveStats
 from viva_militer_archive.scheduling.durations import ScheduleError
 from viva_militer_archive.scheduling.health import HealthPolicy
+from viva_militer_archive.settings import Settings, from_environment
 from viva_militer_archive.web.health import daemon_policy
 from viva_militer_archive.web.queries import SEARCH_THREADS, SearchLane
 
@@ -94,37 +92,31 @@ class Archive:
 def check_schema(url: str) -> None:
     """Refuse a missing archive, one never migrated, one behind this program (the reader does
     not migrate: it may hold a read-only role) and one ahead of it."""
-    parsed = make_url(url)
-    database = parsed.database or ""
-    is_file = parsed.get_backend_name() == "sqlite" and database not in ("", ":memory:")
-    if is_file and not Path(database).expanduser().exists():
-        raise ArchiveNotReady(f"no archive at {mask_url(url)}")
     try:
-        current = current_revision(url)
+        status = archive_status(url)
     except SQLAlchemyError as exc:
         raise ArchiveNotReady(database_problem(url, exc)) from exc
-    head = head_revision()
-    if current == head:
+    if status.state is ArchiveState.READY:
         return
-    if current is None:
+    if status.no_file:
+        raise ArchiveNotReady(f"no archive at {mask_url(url)}")
+    if status.state is ArchiveState.MISSING:
         raise ArchiveNotReady(f"database {mask_url(url)} holds no archive")
-    known = {rev.revision for rev in ScriptDirectory(str(MIGRATIONS_DIR)).walk_revisions()}
-    if current in known:
+    if status.state is ArchiveState.BEHIND:
         raise ArchiveNotReady(
-            f"database {mask_url(url)} is at schema revision {current}, behind this program's "
-            f"{head}: run `viva-archive db upgrade` first (the web reader never migrates)"
+            f"database {mask_url(url)} is at schema revision {status.current}, behind this "
+            f"program's {status.head}: run `viva-archive db upgrade` first (the web reader "
+            "never migrates)"
         )
-    raise ArchiveNotReady(
-        f"database {mask_url(url)} is at schema revision {current}, newer than this program "
-        f"knows (head {head}): upgrade viva-militer-archive"
-    )
+    raise ArchiveNotReady(status.too_new())
 
 
-def open_archive(url: str) -> Archive:
-    """The checked archive at ``url``."""
+def open_archive(url: str, settings: Settings | None = None) -> Archive:
+    """The checked archive at ``url``; the health thresholds from ``settings`` (default: the
+    environment's)."""
     check_schema(url)
     try:
-        health = daemon_policy()
+        health = daemon_policy(settings or from_environment())
     except ScheduleError as exc:
         raise ArchiveNotReady(f"health thresholds: {exc}") from None
     engine = get_reader_engine(url)

@@ -7,18 +7,27 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from storage.browse import ArchiveBrowser
-from viva_militer_archive.scheduling.health import HealthPolicy, health_warnings
-from viva_militer_archive.scheduling.options import config_from
+from viva_militer_archive.scheduling.health import (
+    THRESHOLDS,
+    HealthPolicy,
+    health_warnings,
+    parse_policy,
+)
+from viva_militer_archive.settings import Settings
 
 RUNS_CONSIDERED = 100
 """As many recent runs as the daemon reads after each run."""
 
 
-def daemon_policy() -> HealthPolicy:
-    """The daemon's thresholds, read the way it reads them: ``VIVA_MAX_FAILURES``,
-    ``VIVA_STALE_AFTER``, ``VIVA_WARNING_SHARE``, else its defaults. Raises
-    ``viva_militer_archive.scheduling.options.ScheduleError`` (one line) on a bad value."""
-    return config_from([]).health
+def daemon_policy(settings: Settings) -> HealthPolicy:
+    """The daemon's thresholds from the settings it reads them from (``VIVA_MAX_FAILURES``,
+    ``VIVA_STALE_AFTER``, ``VIVA_WARNING_SHARE``, ``VIVA_ERROR_SHARE``), else its defaults.
+    Only these: the rest of the daemon's settings (its schedule) are none of the reader's
+    business. Raises ``ScheduleError`` (one line, naming the variable) on a bad value."""
+    return parse_policy(
+        {name: getattr(settings, name) for name in THRESHOLDS},
+        {name: Settings.variable_of(name) for name in THRESHOLDS},
+    )
 
 
 def current_warnings(browser: ArchiveBrowser, policy: HealthPolicy) -> list[str]:
