@@ -154,12 +154,11 @@ def allowed_hosts(args: argparse.Namespace) -> tuple[str, ...]:
     return tuple(dict.fromkeys([*LOOPBACK_HOSTS, *bound, *args.allowed_host]))
 
 
-def crawl_base_url() -> str:
-    """The base URL the crawler puts canonical article URLs on (``$VIVA_BASE_URL``)."""
+def crawl_base_url(args: argparse.Namespace) -> str:
+    """The base URL the crawler puts canonical article URLs on (``VIVA_BASE_URL``)."""
     from crawler import site
 
-    # settings: moves to viva_militer_archive/settings.py
-    return os.environ.get("VIVA_BASE_URL") or site.DEFAULT_BASE_URL
+    return args.environment.viva_base_url or site.DEFAULT_BASE_URL
 
 
 def run(args: argparse.Namespace) -> int:
@@ -185,7 +184,7 @@ def run(args: argparse.Namespace) -> int:
         base_url=args.base_url,
         access_log=args.access_log,
         workers=args.workers,
-        article_of_url=partial(article_id_of, base_url=crawl_base_url()),
+        article_of_url=partial(article_id_of, base_url=crawl_base_url(args)),
     )
     try:
         code = serve(options)
