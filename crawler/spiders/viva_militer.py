@@ -39,7 +39,7 @@ from crawler.items import ArticleItem, CrawledArticle
 from crawler.redirects import article_landing
 from crawler.signals import article_gone
 from crawler.urls import article_id_from_url, article_page_url
-from crawler.warc import WARC_RECORD_META
+from crawler.warc import PREVIOUS_CAPTURE, WARC_RECORD_META
 from storage.config import resolve_database_url
 from storage.crawl_queries import CrawlQueries
 from storage.recheck import tiers_from_seconds
@@ -107,14 +107,20 @@ class VivaMiliterSpider(scrapy.Spider):
                     cb_kwargs={"follow_pages": True},
                     priority=-10 * offset,
                 )
-        elif mode == "recheck":
-            for article_id, url in await asyncio.to_thread(self._archived_to_recheck):
-                yield self.article_request(url, article_id, recheck=True)
-        else:  # urls
-            for url in self.arguments.urls:
-                article_id = article_id_from_url(url)
-                assert article_id is not None  # parse_arguments accepted only article URLs
-                yield self.article_request(url, article_id, recheck=True)
+        else:  # recheck, urls: archived articles fetched again
+            pairs = await asyncio.to_thread(self._archived_to_fetch_again)
+            previous = await asyncio.to_thread(self.archive.latest_captures, [i for i, _ in pairs])
+            for article_id, url in pairs:
+                yield self.article_request(
+                    url, article_id, recheck=True, previous=previous.get(article_id)
+                )
+
+    def _archived_to_fetch_again(self) -> list[tuple[int, str]]:
+        if self.arguments.mode == "recheck":
+            return self._archived_to_recheck()
+        pairs = [(article_id_from_url(url), url) for url in self.arguments.urls]
+        assert all(i is not None for i, _ in pairs)  # parse_arguments accepted only articles
+        return [(int(i), url) for i, url in pairs if i is not None]
 
     def _archived_to_recheck(self) -> list[tuple[int, str]]:
         if self.arguments.since:
@@ -206,16 +212,27 @@ class VivaMiliterSpider(scrapy.Spider):
     # -- articles ------------------------------------------------------------------------------
 
     def article_request(
-        self, canonical: str, article_id: int, *, recheck: bool, priority: int = 0
+        self,
+        canonical: str,
+        article_id: int,
+        *,
+        recheck: bool,
+        priority: int = 0,
+        previous: list[dict[str, Any]] | None = None,
     ) -> scrapy.Request:
-        """The ``?page=all`` request of an article; later pages are chained from it."""
+        """The ``?page=all`` request of an article; later pages are chained from it.
+        ``previous``: the WARC records of its current revision, for the WARC middleware to
+        write a page fetched again unchanged as a revisit (:data:`PREVIOUS_CAPTURE`)."""
         self.scheduled.add(article_id)
+        article = {"url": canonical, "id": article_id, "recheck": recheck}
+        if previous:
+            article[PREVIOUS_CAPTURE] = previous
         return scrapy.Request(
             article_page_url(canonical, site.PAGE_ALL),
             callback=self.parse_article_page,
             errback=self.article_failed,
             priority=priority,
-            meta={"article": {"url": canonical, "id": article_id, "recheck": recheck}},
+            meta={"article": article},
             cb_kwargs={"pages": [], "page": 1, "records": []},
         )
 

@@ -5,11 +5,12 @@ Modules, one job each: :mod:`~.location` (where a record is, where the files liv
 to keep), :mod:`~.reader` (one stored page back, damaged records refused).
 """
 
-from crawler.warc.location import WARC_RECORD_META, WarcLocation, archive_dir
-from crawler.warc.reader import StoredPage, WarcReadError, read_page
+from crawler.warc.location import PREVIOUS_CAPTURE, WARC_RECORD_META, WarcLocation, archive_dir
+from crawler.warc.reader import StoredPage, WarcReadError, read_page, resolve_capture
 from crawler.warc.writer import Exchange, RollingWarcWriter
 
 __all__ = [
+    "PREVIOUS_CAPTURE",
     "WARC_RECORD_META",
     "Exchange",
     "RollingWarcWriter",
@@ -18,4 +19,5 @@ __all__ = [
     "WarcReadError",
     "archive_dir",
     "read_page",
+    "resolve_capture",
 ]

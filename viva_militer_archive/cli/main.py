@@ -25,6 +25,7 @@ from viva_militer_archive.cli import (
     serve,
     show,
     stats,
+    verify,
 )
 from viva_militer_archive.cli.arguments import OneLineParser
 from viva_militer_archive.cli.errors import CliError, database_error
@@ -56,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_parser(subparsers)
     show.add_parser(subparsers)
     reextract.add_parser(subparsers)
+    verify.add_parser(subparsers)
     demo.add_parser(subparsers)
     sample.add_parser(subparsers)
     serve.add_parser(subparsers)
