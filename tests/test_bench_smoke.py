@@ -43,6 +43,7 @@ TINY: dict[str, list[str]] = {
     "limits.py": ["--articles", "5"],
     "search.py": ["--articles", "50", "--words", "50"],
     "recover.py": ["--articles", "20"],
+    "warc_growth.py": ["--articles", "2", "--days", "3", "--pad-kib", "1"],
     "web.py": [
         "--articles", "200", "--seconds", "1", "--warmup", "0", "--concurrency", "2",
         "--workers", "2", "--port", "{port}",

@@ -1,4 +1,5 @@
-"""The daemon: APScheduler triggers the jobs; each run is a supervised crawl child process."""
+"""The daemon: APScheduler triggers the jobs; each run is a supervised child process (a crawl,
+or the weekly `viva-archive verify`)."""
 
 from __future__ import annotations
 
@@ -13,17 +14,25 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from crawler.arguments import WIB
 from crawler.outcome import EXIT_ALREADY_RUNNING, EXIT_OK
+from storage.fixity import FixityLedger
 from storage.models import CrawlRun
 from storage.runs import RunJournal
-from viva_militer_archive.scheduling.child import ChildResult, CrawlChild, crawl_command
+from viva_militer_archive.scheduling.child import (
+    ChildResult,
+    CrawlChild,
+    crawl_command,
+    verify_command,
+)
 from viva_militer_archive.scheduling.health import health_warnings
-from viva_militer_archive.scheduling.jobs import JobSpec
+from viva_militer_archive.scheduling.jobs import VERIFY_JOB, JobSpec
 from viva_militer_archive.scheduling.options import DaemonConfig
 
 log = logging.getLogger("scheduler")
 
 MISFIRE_GRACE_SECONDS = 15 * 60
 """A run that starts up to 15 minutes late still runs (APScheduler's default is 1 second)."""
+VERIFY_TIMEOUT_SECONDS = 24 * 3600
+"""Time limit of one verification (it reads every WARC file once or twice)."""
 
 
 def worst_exit_code(codes: list[int]) -> int:
@@ -50,27 +59,57 @@ class Daemon:
     def run_job(self, name: str) -> int:
         """Run job ``name`` once, to the end; returns the crawl's exit code."""
         spec = next(job for job in self.config.jobs if job.name == name)
+        if name == VERIFY_JOB:
+            return self.run_verification()
         arguments = spec.arguments()
-        child = CrawlChild(
-            crawl_command(arguments, self.config.settings),
-            timeout=self.config.timeout,
-            grace=self.config.grace,
-            environment={"DATABASE_URL": self.database_url},  # its password stays out of argv
-        )
-        with self._lock:
-            if self.stopping.is_set():
-                return EXIT_OK
-            self._children.add(child)
+        child = self._child(crawl_command(arguments, self.config.settings), self.config.timeout)
         opened = datetime.now(UTC) - timedelta(seconds=5)
         log.info("Run %s started: %s", name, " ".join(f"{k}={v}" for k, v in arguments.items()))
-        try:
-            result = child.run()
-        finally:
-            with self._lock:
-                self._children.discard(child)
+        result = self._supervise(child)
+        if result is None:
+            return EXIT_OK
         run = self._settle(result, opened)
         self._report(spec, result, run)
         return result.exit_code
+
+    def run_verification(self) -> int:
+        """Run ``viva-archive verify`` in a child process (it records its outcome in the
+        ``verifications`` history); log one line for its end. Its exit code: 0 clean."""
+        child = self._child(verify_command(self.config.settings), VERIFY_TIMEOUT_SECONDS)
+        log.info("Verification started")
+        result = self._supervise(child)
+        if result is None:
+            return EXIT_OK
+        last = FixityLedger(self.database_url).last_verification()
+        if result.exit_code == EXIT_OK and last is not None:
+            log.info("Verification ended: no problem in %d files and %d revisions (%.1fs)",
+                     last.files_checked, last.revisions_checked, result.seconds)  # fmt: skip
+        elif last is not None and last.problems:
+            log.error("Verification found %d problems (`viva-archive verify` lists them): %s",
+                      last.problems, "; ".join(last.problem_lines[:3]))  # fmt: skip
+        else:
+            log.error("Verification failed with exit code %d", result.exit_code)
+        return result.exit_code
+
+    def _child(self, command: list[str], timeout: float) -> CrawlChild:
+        return CrawlChild(
+            command,
+            timeout=timeout,
+            grace=self.config.grace,
+            environment={"DATABASE_URL": self.database_url},  # its password stays out of argv
+        )
+
+    def _supervise(self, child: CrawlChild) -> ChildResult | None:
+        """Run ``child`` to its end as one of the daemon's children; None when stopping."""
+        with self._lock:
+            if self.stopping.is_set():
+                return None
+            self._children.add(child)
+        try:
+            return child.run()
+        finally:
+            with self._lock:
+                self._children.discard(child)
 
     def _settle(self, result: ChildResult, opened: datetime) -> CrawlRun | None:
         """Record what the child could not: a time limit, a stop, a crash."""

@@ -13,7 +13,13 @@ from apscheduler.triggers.interval import IntervalTrigger
 from crawler.arguments import WIB
 from viva_militer_archive.scheduling.durations import ScheduleError, parse_cron, parse_duration
 from viva_militer_archive.scheduling.health import HealthPolicy
-from viva_militer_archive.scheduling.jobs import JOB_NAMES, JobSpec, backfill_window, fixed
+from viva_militer_archive.scheduling.jobs import (
+    JOB_NAMES,
+    VERIFY_JOB,
+    JobSpec,
+    backfill_window,
+    fixed,
+)
 
 MAX_BACKFILL_DAYS = 3650
 """A nightly backfill covers at most ten years."""
@@ -38,6 +44,8 @@ ENV_OPTIONS: tuple[tuple[str, str, str | None, str], ...] = (
     ("--recheck-every", "VIVA_RECHECK_EVERY", "1h", "recheck job interval"),
     ("--backfill-cron", "VIVA_BACKFILL_CRON", "30 2 * * *", "nightly backfill, cron in WIB"),
     ("--backfill-days", "VIVA_BACKFILL_DAYS", "3", "days the nightly backfill covers"),
+    ("--verify-cron", "VIVA_VERIFY_CRON", "0 4 * * 0", "fixity check (viva-archive verify), "
+     "cron in WIB: weekly"),
     ("--jobs", "VIVA_JOBS", ",".join(JOB_NAMES), "jobs to run, comma-separated"),
     ("--timeout", "VIVA_CRAWL_TIMEOUT", "45m", "time limit of one crawl"),
     ("--grace", "VIVA_STOP_GRACE", "30s", "time a stopped crawl gets to shut down before a kill"),
@@ -116,6 +124,9 @@ def config_from(argv: Sequence[str] | None) -> DaemonConfig:
             "backfill",
             parse_cron(args.backfill_cron, "--backfill-cron", WIB),
             backfill_window(backfill_days),
+        ),
+        VERIFY_JOB: JobSpec(
+            VERIFY_JOB, parse_cron(args.verify_cron, "--verify-cron", WIB), fixed(VERIFY_JOB)
         ),
     }
     return DaemonConfig(
