@@ -9,11 +9,16 @@ import hashlib
 import json
 import os
 import random
+import subprocess
+import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from apscheduler.triggers.cron import CronTrigger
+from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 from warcio.archiveiterator import ArchiveIterator
 
@@ -28,6 +33,11 @@ from viva_militer_archive.cli import verify as verify_command
 from viva_militer_archive.cli.main import main
 from viva_militer_archive.crawl_stats.keys import WARC_REVISITS
 from viva_militer_archive.sample_site.server import SampleSite
+from viva_militer_archive.scheduling.durations import ScheduleError
+from viva_militer_archive.scheduling.options import config_from
+from viva_militer_archive.web.app import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def page(n: int, second: int = 0, body: str = "") -> Exchange:
@@ -250,3 +260,81 @@ def revisit_position(path: Path) -> dict[str, int]:
                 walk.read_to_end()
                 return {"offset": walk.get_record_offset(), "length": walk.get_record_length()}
     raise AssertionError(f"no revisit in {path}")
+
+
+# -- the scheduler, /healthz and /metrics -------------------------------------------------------
+
+
+def test_verify_job_is_weekly_by_default_and_its_cron_is_checked() -> None:
+    config = config_from([])
+    verify_job = next(job for job in config.jobs if job.name == "verify")
+    assert isinstance(verify_job.trigger, CronTrigger)
+    start = datetime(2026, 12, 1, tzinfo=UTC)
+    first = verify_job.trigger.get_next_fire_time(None, start)
+    second = verify_job.trigger.get_next_fire_time(first, first + timedelta(seconds=1))
+    assert first.weekday() == 6 and second - first == timedelta(days=7)  # Sundays, weekly
+    with pytest.raises(ScheduleError, match="--verify-cron"):
+        config_from(["--verify-cron", "every sunday"])
+
+
+@pytest.mark.slow
+def test_scheduler_runs_verify_and_reports_problems(sample: SampleSite, database_url: str) -> None:
+    crawl_urls(sample, database_url, sorted(sample.articles)[:1])
+    sample.stop()
+    command = [sys.executable, "scheduler.py", "--once", "--jobs", "verify"]
+    env = {**os.environ, "DATABASE_URL": database_url}
+
+    def scheduler() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        )
+
+    done = scheduler()
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Verification ended: no problem in 1 files" in done.stderr
+    warc_files(warc_dir())[0].unlink()
+    done = scheduler()
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Verification found" in done.stderr
+    with get_session_factory(database_url)() as session:
+        history = list(session.scalars(select(Verification).order_by(Verification.id)))
+    assert [v.problems > 0 for v in history] == [False, True]
+
+
+def test_healthz_and_metrics_show_the_last_verification(archive_url: str) -> None:
+    client = TestClient(create_app(archive_url))
+    assert "last_verification" not in client.get("/healthz").json()
+    assert not any("verification" in name for name in metric_values(client))
+    ledger = FixityLedger(archive_url)
+    when = datetime(2026, 12, 6, 3, 0, tzinfo=UTC)
+    for problems in ([], ["x.warc.gz@10: article 5: damaged record"]):
+        ledger.record_verification(
+            started_at=when,
+            finished_at=when,
+            since=None,
+            deep=False,
+            files_checked=1,
+            revisions_checked=2,
+            problems=problems,
+        )
+        when = when.replace(hour=4)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["last_verification"]["problems"] == 1
+    assert body["warnings"] == [
+        f"the verification of {body['last_verification']['finished_at']} found 1 problems "
+        "(viva-archive verify lists them)"
+    ]
+    values = metric_values(client)
+    assert values["viva_archive_last_verification_problems"] == 1
+    assert values["viva_archive_last_verification_timestamp_seconds"] == when.timestamp()
+
+
+def metric_values(client: TestClient) -> dict[str, float]:
+    text = client.get("/metrics").text
+    return {
+        sample.name: sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }

@@ -44,7 +44,7 @@ ENV_OPTIONS: tuple[tuple[str, str, str | None, str], ...] = (
     ("--recheck-every", "VIVA_RECHECK_EVERY", "1h", "recheck job interval"),
     ("--backfill-cron", "VIVA_BACKFILL_CRON", "30 2 * * *", "nightly backfill, cron in WIB"),
     ("--backfill-days", "VIVA_BACKFILL_DAYS", "3", "days the nightly backfill covers"),
-    ("--verify-cron", "VIVA_VERIFY_CRON", "0 4 * * 0", "fixity check (viva-archive verify), "
+    ("--verify-cron", "VIVA_VERIFY_CRON", "0 4 * * sun", "fixity check (viva-archive verify), "
      "cron in WIB: weekly"),
     ("--jobs", "VIVA_JOBS", ",".join(JOB_NAMES), "jobs to run, comma-separated"),
     ("--timeout", "VIVA_CRAWL_TIMEOUT", "45m", "time limit of one crawl"),
