@@ -102,7 +102,11 @@ def verify(
             _check_recorded_file(directory, row, report)
     for path in _unknown_files(directory, known, ledger.running_run_ids(), since):
         report.unknown_files += 1
-        report.problems.append(Problem("a WARC file the archive does not know", path.name))
+        label = _RUN_LABEL.search(path.name)
+        what = "a WARC file the archive does not know"
+        if label:
+            what += f" (of crawl run {label['run']}, which never closed it: killed?)"
+        report.problems.append(Problem(what, path.name))
         _check_records(path, report)
     for capture in ledger.captures(since):
         _check_capture(directory, capture, report, page_class if deep else None)

@@ -19,14 +19,14 @@ import pytest
 from apscheduler.triggers.cron import CronTrigger
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.warc import Exchange, RollingWarcWriter, WarcReadError, read_page, resolve_capture
 from crawler.warc.writer import ClosedFile
 from storage.engine import get_session_factory
 from storage.fixity import FixityLedger
-from storage.models import ArticleRevision, Verification
+from storage.models import ArticleRevision, Verification, WarcFile
 from tests.crawling import crawl, describe, last_run, revisions, stat
 from tests.warc_helpers import records, sample_site, warc_files, warcio_check
 from viva_militer_archive.cli import verify as verify_command
@@ -213,6 +213,14 @@ def test_unknown_file_is_named_and_bad_input_is_one_line(
     code, out = run_verify(capsys, database_url)
     assert code == 1
     assert out.splitlines()[0] == f"{stray.name}: a WARC file the archive does not know"
+    # A crawl killed before closing its file leaves it unrecorded: named with its run.
+    stray.unlink()
+    with get_session_factory(database_url).begin() as session:
+        session.execute(delete(WarcFile))
+    code, out = run_verify(capsys, database_url)
+    assert code == 1
+    run_id = last_run(database_url).id
+    assert f"of crawl run {run_id}, which never closed it" in out.splitlines()[0]
     capsys.readouterr()
     with pytest.raises(SystemExit) as stopped:
         main(["--database-url", database_url, "verify", "--since", "yesterday"])

@@ -1,8 +1,9 @@
 """The raw archive: every fetched article page kept as WARC records, readable without the site.
 
 Modules, one job each: :mod:`~.location` (where a record is, where the files live),
-:mod:`~.writer` (rolling gzip WARC files), :mod:`~.middleware` (the Scrapy side: which responses
-to keep), :mod:`~.reader` (one stored page back, damaged records refused).
+:mod:`~.writer` (rolling gzip WARC files, revisit records for unchanged re-checks, each closed
+file's fixity), :mod:`~.middleware` (the Scrapy side: which responses to keep), :mod:`~.reader`
+(one stored page back, a revisit followed to its original, damaged records refused).
 """
 
 from crawler.warc.location import PREVIOUS_CAPTURE, WARC_RECORD_META, WarcLocation, archive_dir
