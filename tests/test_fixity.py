@@ -86,6 +86,8 @@ def test_same_payload_is_a_revisit_followed_to_its_original(tmp_path: Path) -> N
     kinds = [kind for kind, _, _ in records(path)]
     assert kinds == ["warcinfo", "response", "request", "revisit", "request", "response", "request"]
     assert revisit["revisit_of"]["offset"] == original["offset"] and "revisit_of" not in changed
+    again = RollingWarcWriter(tmp_path, label="run2").write(page(1, second=4), previous=revisit)
+    assert again["revisit_of"]["offset"] == original["offset"]  # a revisit names a response
     assert revisit["length"] < original["length"] / 3
     stored = resolve_capture(tmp_path, revisit)
     assert stored.html == read_page(tmp_path, original).html

@@ -278,11 +278,14 @@ def _response_record(warc: WARCWriter, exchange: Exchange) -> ArcWarcRecord:
 def _same_payload(
     previous: Mapping[str, Any] | None, url: str, digest: str
 ) -> dict[str, Any] | None:
-    """``previous`` as a plain location when it is a capture of ``url`` with payload ``digest``
-    (the original itself, never a revisit of it); None otherwise."""
+    """The response a revisit of ``url`` with payload ``digest`` refers to: ``previous`` when it
+    is a capture of that URL and payload (when ``previous`` is itself a revisit, its original:
+    a revisit always names a full response); None otherwise."""
+    if previous and isinstance(previous.get("revisit_of"), Mapping):
+        previous = previous["revisit_of"]
     if not previous or previous.get("uri") != url or previous.get("digest") != digest:
         return None
-    if not previous.get("date") or previous.get("revisit_of"):
+    if not previous.get("date"):
         return None
     keys = ("file", "offset", "length", "uri", "digest", "date")
     return {key: previous[key] for key in keys}
