@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -20,10 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import psutil
-
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 from crawler.arguments import today_wib
 from storage.models import CrawlRun
@@ -39,6 +34,8 @@ from viva_militer_archive.sample_site.harness import (
 from viva_militer_archive.sample_site.harness import serving as _serving
 from viva_militer_archive.sample_site.render import ArticleSpec
 from viva_militer_archive.sample_site.server import SampleSite
+
+ROOT = Path(__file__).resolve().parent.parent
 
 PER_DAY = 40
 """Articles a day on the fixture site (``generated_articles``' default)."""

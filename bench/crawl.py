@@ -5,7 +5,7 @@ empty archive with politeness delays off, into SQLite and into PostgreSQL (a fre
 dropped afterwards). ``scrapy bench`` runs in the same script as the reference ceiling of
 Scrapy on this machine: from an empty temp directory with the project's environment variables
 removed, so it uses Scrapy's default settings, not ours.
-Run: ``python bench/crawl.py [--articles 2000] [--backends sqlite,postgresql]``.
+Run: ``python -m bench.crawl [--articles 2000] [--backends sqlite,postgresql]``.
 """
 
 from __future__ import annotations
@@ -17,10 +17,6 @@ import statistics
 import sys
 import tempfile
 from pathlib import Path
-
-# Import from the repository root, not from bench/: bench/incremental.py would shadow the
-# `incremental` package that Twisted imports.
-sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from bench.common import (
     BACKENDS,

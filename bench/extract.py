@@ -3,7 +3,7 @@
 Prints median and p95 milliseconds per page and body precision/recall against each fixture's
 expected body. Precision/recall are over word tokens (multiset overlap of whitespace-separated,
 case-folded tokens), so paragraph splitting differences do not count, only kept/dropped text.
-Run: ``python bench/extract.py [--repeat N]``. trafilatura is a bench-only dependency.
+Run: ``python -m bench.extract [--repeat N]``. trafilatura is a bench-only dependency.
 """
 
 from __future__ import annotations
@@ -11,17 +11,15 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[0] = str(ROOT)  # the repository root, not bench/ (see bench/store.py)
-
 from crawler.extraction import parse_article
 from crawler.urls import article_page_url
+
+ROOT = Path(__file__).resolve().parent.parent
 
 FIXTURES = ROOT / "tests" / "fixtures" / "articles"
 

@@ -7,19 +7,15 @@ selectors find nothing, the generic extraction reads the body). Prints, per fixt
 total, paragraph precision/recall of the generic path against the reference (exact normalized
 paragraphs) and milliseconds per page of both paths, with trafilatura on the renamed pages as
 the library alternative; then the generic path's time on flat pages of growing size (linear).
-Run: ``python bench/fallback.py [--repeat N]``. trafilatura is a bench-only dependency.
+Run: ``python -m bench.fallback [--repeat N]``. trafilatura is a bench-only dependency.
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
-
-sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from bench.extract import load
 from crawler.extraction import ArticlePage, parse_article

@@ -4,19 +4,13 @@ The fixture site's articles are archived first by a backfill; then articles are 
 site (two of the 20 split in two pages, one whose ``?page=all`` is partial and needs page 2)
 and a ``latest`` run follows each step. Requests are read from the run's ``crawl_runs`` row and
 from the site's own hit log.
-Run: ``python bench/incremental.py [--existing 400] [--backend sqlite]``.
+Run: ``python -m bench.incremental [--existing 400] [--backend sqlite]``.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import datetime, timedelta
-from pathlib import Path
-
-# Import from the repository root, not from bench/: bench/incremental.py would shadow the
-# `incremental` package that Twisted imports.
-sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from bench.common import (
     backfill_since,

@@ -6,17 +6,12 @@ gzip bomb (1 GiB of zeros, about 1 MB on the wire) and two 20 MB pages (one with
 crawl under Scrapy's default limit (``DOWNLOAD_MAXSIZE`` 1 GiB), as the crawler had before.
 Each crawl is a child process polled with psutil (bench/common.py). Target: the hostile crawl's
 peak stays within 100 MB of the normal one, and every good article is archived.
-Run: ``python bench/limits.py [--articles 40] [--unbounded] [--backend sqlite]``.
+Run: ``python -m bench.limits [--articles 40] [--unbounded] [--backend sqlite]``.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
-
-# Import from the repository root, not from bench/ (see bench/memory.py).
-sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from bench.common import crawl, database, fixture_articles, mib, report
 from crawler.arguments import today_wib

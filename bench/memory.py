@@ -6,7 +6,7 @@ exported to JSON lines at 25,000 / 50,000 / 100,000 articles. Each crawl and eac
 child process, polled with psutil every 50 ms (with its children); the site stays in this
 process, so its page cache is not counted. (Scrapy's own ``memusage/max`` stat is no use here:
 it reads ``ru_maxrss``, which Linux carries over ``exec`` from the forked parent.)
-Run: ``python bench/memory.py [--crawl 5000,10000,20000] [--export 25000,50000,100000]``.
+Run: ``python -m bench.memory [--crawl 5000,10000,20000] [--export 25000,50000,100000]``.
 """
 
 from __future__ import annotations
@@ -18,10 +18,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-
-# Import from the repository root, not from bench/: bench/incremental.py would shadow the
-# `incremental` package that Twisted imports.
-sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from bench.common import (
     backfill_since,

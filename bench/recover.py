@@ -6,7 +6,7 @@ temporary archive directory, then recovers them into an empty database in a chil
 and the child's peak RSS. The WARC walk keeps only record locations, so the peak should grow
 far slower than the WARC bytes. A second run over the same files (everything already archived)
 shows the cost of the walk alone.
-Run: ``python bench/recover.py [--articles 500 2000] [--backend sqlite|postgresql]``.
+Run: ``python -m bench.recover [--articles 500 2000] [--backend sqlite|postgresql]``.
 """
 
 from __future__ import annotations
@@ -18,15 +18,14 @@ import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[0] = str(ROOT)  # the repository root, not bench/ (see bench/store.py)
-
 from bench.common import bench_table, database, mib, run_measured
 from crawler.arguments import today_wib
 from crawler.warc import RollingWarcWriter
 from storage.migrate import upgrade
 from viva_militer_archive.sample_site.captures import write_capture
 from viva_militer_archive.sample_site.catalog import generated_articles
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def write_archive(directory: Path, count: int) -> int:

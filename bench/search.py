@@ -8,7 +8,7 @@ article (rare), words in ~4.5 % of articles (mid), words in ~90 % (common).
 The reference is ``SELECT id ... WHERE <indexed document> MATCHES <same query> LIMIT 20``
 (PostgreSQL: ``search_document @@ to_tsquery``; SQLite: ``articles_fts MATCH``): finding 20 rows
 in the index, without order, snippet or ranking.
-Run: ``python bench/search.py [--articles 100000] [--backends sqlite,postgresql]``.
+Run: ``python -m bench.search [--articles 100000] [--backends sqlite,postgresql]``.
 """
 
 from __future__ import annotations
@@ -24,8 +24,6 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
-
-sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from bench.common import database, print_table
 from crawler.extraction.text import content_hash

@@ -15,7 +15,7 @@ Three figures, each against ``viva-archive serve`` (one uvicorn worker) on loopb
 The archive: ``--articles`` (20,000) invented articles of the sample site's catalogue, stored
 through ``ArchiveWriter`` (bench/web.py's ``fill``). Targets: 8 MB search < 100 ms, health and
 article page < 200 ms under the heavy searches, search p95 <= 150 ms.
-Run: ``python bench/search_load.py [--articles 20000] [--seconds 10]
+Run: ``python -m bench.search_load [--articles 20000] [--seconds 10]
 [--backends sqlite,postgresql]``.
 """
 
@@ -28,21 +28,17 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[0] = str(ROOT)  # the repository, not bench/ (bench/incremental.py shadows a package)
 
 import httpx
 import psutil
 import sqlalchemy as sa
 
 import bench.web as web
+from bench.common import database
 from crawler.arguments import today_wib
 from storage.engine import get_engine
 from storage.word_forms import WORD_RE
@@ -55,15 +51,10 @@ PROBES = ("/healthz", f"/articles/{web.FIRST_ID + 7}")
 
 
 @contextmanager
-def archive(backend: str, count: int, server: str) -> Iterator[str]:
-    """A filled archive of ``backend`` (a temporary file, or a scratch schema on ``server``)."""
-    if backend == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="viva-bench-search-load-") as folder:
-            url = f"sqlite:///{Path(folder) / 'archive.sqlite3'}"
-            print(f"{backend}: {count:,} articles stored in {web.fill(url, count):.0f} s")
-            yield url
-        return
-    with web.scratch_schema(server) as url:
+def archive(backend: str, count: int) -> Iterator[str]:
+    """A filled archive of ``backend`` (a temporary SQLite file or a scratch PostgreSQL
+    schema from ``TEST_DATABASE_URL``), removed after."""
+    with database(backend) as url:
         print(f"{backend}: {count:,} articles stored in {web.fill(url, count):.0f} s")
         yield url
 
@@ -75,15 +66,6 @@ def common_words(count: int) -> list[str]:
         item = expected_fields(spec)
         documents.update({w.lower() for w in WORD_RE.findall(item["body"]) if len(w) > 3})
     return [word for word, _ in documents.most_common(count)]
-
-
-def server_process(base: str) -> psutil.Process:
-    """The process listening on ``base``'s port."""
-    port = int(base.rsplit(":", 1)[1])
-    for connection in psutil.net_connections("tcp"):
-        if connection.status == "LISTEN" and connection.laddr.port == port and connection.pid:
-            return psutil.Process(connection.pid)
-    raise SystemExit(f"no process listens on {base}")
 
 
 def cpu_seconds(process: psutil.Process) -> float:
@@ -109,14 +91,15 @@ async def concurrent(base: str, path: str, count: int) -> list[tuple[float, int]
         return await asyncio.gather(*(one() for _ in range(count)))
 
 
-def huge_body(url: str, base: str) -> None:
+def huge_body(url: str, server: web.Server) -> None:
     """Figure 1: the 8 MB body."""
+    base = server.base
     with get_engine(url).begin() as connection:
         connection.execute(
             sa.text("UPDATE articles SET body = :body WHERE article_id = :id"),
             {"body": HUGE_BODY, "id": web.FIRST_ID + 3},
         )
-    process = server_process(base)
+    process = server.process
     rss_before, cpu_before = process.memory_info().rss, cpu_seconds(process)
     with httpx.Client(base_url=base, timeout=120) as client:
         single = [timed_get(client, "/api/search?q=kata") for _ in range(10)]
@@ -134,14 +117,16 @@ def huge_body(url: str, base: str) -> None:
     )
 
 
-def heavy_searches(base: str, seconds: float) -> None:
+def heavy_searches(server: web.Server, span: web.Span, seconds: float) -> None:
     """Figure 2: 50 heavy searches in flight (bench/web.py's load generator, in a thread)
     while the probes are requested one after the other."""
+    base = server.base
     heavy = f"/api/search?q={'+'.join(common_words(14))}&offset={HEAVY_OFFSET}"
-    endpoint = web.Endpoint("heavy search", lambda rng: heavy, f'"{heavy}"')
+    endpoint = web.Endpoint("heavy search", heavy, in_flight=HEAVY_SEARCHES)
+    load_once = web.Load(seconds=seconds, warmup=1.0, concurrency=HEAVY_SEARCHES)
     searches: list[web.Measure] = []
     load = threading.Thread(
-        target=lambda: searches.append(web.measure(base, endpoint, seconds, HEAVY_SEARCHES))
+        target=lambda: searches.append(web.measure(server, endpoint, span, load_once))
     )
     load.start()
     time.sleep(1.0)  # the searches are in flight
@@ -169,18 +154,14 @@ def heavy_searches(base: str, seconds: float) -> None:
     time.sleep(6)  # the last searches end (at their deadline at the latest)
 
 
-def search_p95(base: str, seconds: float) -> None:
+def search_p95(server: web.Server, span: web.Span, seconds: float) -> None:
     """Figure 3: /search with 16 in flight."""
-    process = server_process(base)
-    before = cpu_seconds(process)
-    result = web.measure(base, web.ENDPOINTS[4], seconds, 16)
-    cpu = (cpu_seconds(process) - before) / max(
-        1, result.requests
-    )  # warm-up included: an upper bound
+    endpoint = web.Endpoint("search", "/search?q=%s", "word", in_flight=16)
+    result = web.measure(server, endpoint, span, web.Load(seconds, min(2.0, seconds), 16))
     print(
         f"  /search, 16 in flight: {result.requests} requests, {result.rps:.0f}/s, p50 "
         f"{result.p50:.1f} ms, p95 {result.p95:.1f} ms, failures {result.failures}, server CPU "
-        f"≤ {cpu * 1000:.1f} ms a request (target p95 <= 150 ms: "
+        f"{result.cpu_ms:.1f} ms a request (target p95 <= 150 ms: "
         f"{'met' if result.p95 <= 150 else 'MISSED'}; load average {os.getloadavg()[0]:.1f})"
     )
 
@@ -191,18 +172,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--port", type=int, default=8766)
-    parser.add_argument("--server", default=os.environ.get("TEST_DATABASE_URL", web.DEFAULT_SERVER))
     args = parser.parse_args()
-    web.LAST_ID = web.FIRST_ID + args.articles - 1
+    span = web.Span(web.FIRST_ID, web.FIRST_ID + args.articles - 1)
     random.seed(7)
     for backend in args.backends.split(","):
-        with (
-            archive(backend, args.articles, args.server) as url,
-            web.server(url, args.port) as base,
-        ):
-            search_p95(base, args.seconds)
-            heavy_searches(base, args.seconds)
-            huge_body(url, base)
+        with archive(backend, args.articles) as url, web.ours(url, args.port, 1) as server:
+            search_p95(server, span, args.seconds)
+            heavy_searches(server, span, args.seconds)
+            huge_body(url, server)
         sys.stdout.flush()
 
 

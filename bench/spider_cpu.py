@@ -5,7 +5,7 @@ archive by a crawl child whose article work is timed on the main thread's CPU cl
 processes on the machine and the store's worker thread do not count): the article callback,
 which parses the page, and the normalize pipeline, where a second parse of a page or a
 recomputed field would show. Printed per article page: that CPU, and the whole child's CPU.
-Run: ``python bench/spider_cpu.py [--articles 400]``.
+Run: ``python -m bench.spider_cpu [--articles 400]``.
 """
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ import resource
 import sys
 import tempfile
 from pathlib import Path
-
-sys.path[0] = str(Path(__file__).resolve().parent.parent)  # see bench/crawl.py
 
 from bench.common import (
     ROOT,
@@ -37,7 +35,6 @@ from viva_militer_archive.sample_site.harness import (
 
 TIMED_CHILD = """
 import atexit, json, sys, time, runpy
-sys.path[0] = ROOT  # the repository, not the temp folder holding this file
 from crawler.pipelines.normalize import NormalizePipeline
 from crawler.spiders.viva_militer import VivaMiliterSpider
 
@@ -99,9 +96,10 @@ def main() -> None:
         command = crawl_command("mode=backfill", f"since={backfill_since(args.articles)}",
                                 settings=settings)  # fmt: skip
         program = Path(folder) / "timed_crawl.py"  # a file: Scrapy reads callbacks' source
-        program.write_text(TIMED_CHILD.replace("ROOT", repr(str(ROOT))), encoding="utf-8")
+        program.write_text(TIMED_CHILD, encoding="utf-8")
         timed = [sys.executable, str(program), str(report), *command[3:]]
-        env = {**crawl_env(site.base_url, url), "ARCHIVE_DIR": folder}
+        # PYTHONPATH: the child runs from the temp folder, its imports come from the repository
+        env = {**crawl_env(site.base_url, url), "ARCHIVE_DIR": folder, "PYTHONPATH": str(ROOT)}
         before = children_cpu()
         code, wall, _, tail = run_measured(timed, env)
         cpu = children_cpu() - before

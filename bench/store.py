@@ -5,23 +5,17 @@ Each batch size gets a fresh schema at head. The ``COPY`` reference writes the r
 capture produces (``articles`` plus ``article_revisions``), built beforehand, with psycopg's
 ``cursor.copy`` in one transaction: the database's own speed for that data, into the same
 schema and indexes; tag and author links are not part of it.
-Run: ``python bench/store.py [--articles 10000] [--batches 50,500]``.
+Run: ``python -m bench.store [--articles 10000] [--batches 50,500]``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
-
-# Import from the repository root, not from bench/: bench/incremental.py would shadow the
-# `incremental` package that Twisted imports.
-sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from bench.common import bulk_item, database, report
 from crawler.settings import STORE_BATCH_SIZE

@@ -6,21 +6,17 @@ fixture pages are far smaller than the real site's) is captured once; then every
 ``--days`` days it is fetched again, unchanged. Written without revisit records (a full response
 each time, as before) and with them (a ``revisit`` of the first capture, identical payload
 digest); printed per page size: bytes of the re-checks both ways and their ratio.
-Run: ``python bench/warc_growth.py [--articles N] [--days D] [--pad-kib K ...]``; offline.
+Run: ``python -m bench.warc_growth [--articles N] [--days D] [--pad-kib K ...]``; offline.
 """
 
 from __future__ import annotations
 
 import argparse
 import random
-import sys
 import tempfile
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[0] = str(ROOT)  # the repository root, not bench/ (see bench/store.py)
 
 from crawler.arguments import today_wib
 from crawler.settings import DEFAULT_REQUEST_HEADERS, USER_AGENT

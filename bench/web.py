@@ -13,7 +13,7 @@ a time (its latency without queueing) and under the same load; ours also ``/api/
 nothing: the server's ceiling) and article pages revalidated with ``If-None-Match`` (304s).
 Each endpoint also records the CPU seconds each server process spent (how evenly the workers
 share the load). Targets: search p95 <= 150 ms in flight; ours ahead of Datasette everywhere.
-Run: ``python bench/web.py [--articles 20000] [--backends sqlite,postgresql] [--workers 2]``.
+Run: ``python -m bench.web [--articles 20000] [--backends sqlite,postgresql] [--workers 2]``.
 """
 
 from __future__ import annotations
@@ -34,9 +34,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[0] = str(ROOT)  # the repository, not bench/ (bench/incremental.py shadows a package)
-
 import httpx
 import psutil
 from sqlalchemy.engine import make_url
@@ -51,6 +48,8 @@ from storage.runs import RunJournal
 from storage.writes import ArchiveWriter
 from viva_militer_archive.sample_site.catalog import TOPICS, generated_articles
 from viva_militer_archive.sample_site.render import expected_fields
+
+ROOT = Path(__file__).resolve().parent.parent
 
 FIRST_ID = 1_000_000
 BATCH = 1000

@@ -86,6 +86,13 @@ def article_parts(url: str, base_url: str = site.DEFAULT_BASE_URL) -> tuple[str,
         return None
 
 
+def article_id_of(url: str, base_url: str) -> int | None:
+    """The id of the article any form of ``url`` names (host variant, AMP copy, tracking
+    parameters, the configured base URL), else None: what the web reader's Memento routes use."""
+    parts = article_parts(url, base_url)
+    return None if parts is None else parts[1]
+
+
 def checked_article_parts(url: str, base_url: str) -> tuple[str, int, str]:
     """(subchannel, article id, slug) of a VIVA Militer article URL; :class:`RejectedUrl` says
     why not (malformed, not http, offsite host, not an article, article id out of range)."""

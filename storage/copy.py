@@ -133,11 +133,15 @@ def copy_archive(
     batch_size: int = BATCH_SIZE,
     max_batches: int | None = None,
     progress: Callable[[str, TableCopy], None] | None = None,
+    snapshot: bool = False,
 ) -> CopyReport:
     """Copy every row of ``source`` that ``target`` lacks; both are brought to head first.
 
     ``max_batches`` stops after that many batches written (``complete`` is then False): an
-    interruption on purpose, for testing and for copying in slices."""
+    interruption on purpose, for testing and for copying in slices. ``snapshot`` reads a
+    PostgreSQL source in one REPEATABLE READ transaction, so that every table is copied as it
+    stood at one instant while a crawl goes on writing (a backup); otherwise each table is its
+    own read."""
     ensure_schema(source)
     ensure_schema(target)
     report, written = CopyReport(), 0
@@ -145,6 +149,9 @@ def copy_archive(
     if not is_empty(target):
         _refuse_another_archive(source_engine, target_engine, batch_size)
     with source_engine.connect() as reader:
+        one_instant = snapshot and source_engine.dialect.name == "postgresql"
+        if one_instant:
+            reader.execution_options(isolation_level="REPEATABLE READ")
         for table in TABLES:
             counts = report.tables.setdefault(table.name, TableCopy())
             for rows in _key_pages(reader, table, batch_size):
@@ -161,7 +168,8 @@ def copy_archive(
                     report.complete = False
                     advance_id_sequences(get_engine(target), SERIAL_TABLES)
                     return report
-            reader.rollback()  # end the read transaction between tables
+            if not one_instant:
+                reader.rollback()  # end the read transaction between tables
     advance_id_sequences(get_engine(target), SERIAL_TABLES)
     return report
 

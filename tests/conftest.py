@@ -41,3 +41,16 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.delenv("VIVA_BASE_URL", raising=False)
     monkeypatch.setenv("ARCHIVE_DIR", str(tmp_path / "warc"))
+
+
+CRAWLED_FIXTURES = frozenset({"web_archive"})
+"""Shared fixtures filled by real subprocess crawls: a test using one is ``slow``."""
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``slow`` every test that needs a crawled fixture, before ``-m`` selects (a mark on
+    the fixture itself would not reach the tests)."""
+    for item in items:
+        if CRAWLED_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

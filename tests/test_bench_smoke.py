@@ -1,7 +1,9 @@
-"""Every script in bench/ runs at HEAD: each one in a child process at a tiny size, exit 0.
+"""Every script in bench/ runs at HEAD: each one in a child process at a tiny size, exit 0, as
+the docs run them (``python -m bench.NAME`` from the repository root).
 
-A smoke run, no timing asserted (figures come from the full-size runs in the README): a bench
-whose imports, fixtures or code paths rot fails here, in CI, instead of when next measured.
+A smoke run, no timing asserted (figures come from the full-size runs in docs/performance.md):
+a bench whose imports, fixtures or code paths rot fails here, in CI, instead of when next
+measured.
 The benches need the ``bench`` extra (trafilatura, Datasette, ...); without it these tests skip
 with the reason, unless ``REQUIRE_BENCH=1`` (CI), where they fail instead.
 """
@@ -21,7 +23,7 @@ from tests.databases import skip_without_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
-HELPERS = {"common.py", "datasette_app.py"}
+HELPERS = {"__init__.py", "common.py", "datasette_app.py"}
 """Modules of bench/ that other scripts import; not benchmarks themselves."""
 BENCH_MODULES = ("trafilatura", "datasette", "psutil", "httpx")
 """What ``pip install -e '.[bench]'`` brings that the scripts import."""
@@ -43,6 +45,9 @@ TINY: dict[str, list[str]] = {
     "limits.py": ["--articles", "5"],
     "search.py": ["--articles", "50", "--words", "50"],
     "recover.py": ["--articles", "20"],
+    "fallback.py": ["--repeat", "1"],
+    "search_load.py": ["--articles", "200", "--seconds", "1", "--port", "{port}"],
+    "wacz.py": ["--articles", "20,40"],
     "warc_growth.py": ["--articles", "2", "--days", "3", "--pad-kib", "1"],
     "web.py": [
         "--articles", "200", "--seconds", "1", "--warmup", "0", "--concurrency", "2",
@@ -73,8 +78,8 @@ def test_bench_runs_at_a_tiny_size(script: str) -> None:
     skip_without_postgres()  # most benches measure PostgreSQL too
     arguments = [argument.format(port=free_port()) for argument in TINY[script]]
     done = subprocess.run(
-        [sys.executable, str(BENCH / script), *arguments],
-        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        [sys.executable, "-m", f"bench.{Path(script).stem}", *arguments],
+        cwd=ROOT,
         capture_output=True, text=True, timeout=240,
     )  # fmt: skip
     assert done.returncode == 0, f"{script} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"

@@ -24,6 +24,8 @@ from viva_militer_archive.cli.main import main
 from viva_militer_archive.sample_site.catalog import make_article, sample_articles
 from viva_militer_archive.sample_site.server import SampleSite
 
+pytestmark = pytest.mark.slow  # the shared archive is filled by real subprocess crawls
+
 BODY_ONLY_ID = 1_940_000
 EDITED_TITLE_PREFIX = "Gencatan Senjata Diumumkan: "
 

@@ -12,6 +12,8 @@ from sqlalchemy import text
 from storage.engine import get_engine
 from tests.cli_helpers import viva
 
+pytestmark = pytest.mark.slow  # every test runs viva-archive in child processes
+
 SECRET = "s3cr3t-pw"
 
 

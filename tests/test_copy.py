@@ -81,6 +81,7 @@ def test_sqlite_to_postgresql_and_back_is_exact(tmp_path: Path, postgres_url: st
     assert (result.new, result.updated) == ([99], [2])
 
 
+@pytest.mark.slow
 def test_interrupted_copy_resumes_and_a_full_target_is_refused(
     tmp_path: Path, postgres_url: str
 ) -> None:
@@ -122,6 +123,7 @@ def test_another_archive_is_never_overwritten(tmp_path: Path) -> None:
         ("SOURCE", 2, "--to names the archive being copied"),
     ],
 )
+@pytest.mark.slow
 def test_bad_targets_are_one_line(tmp_path: Path, target: str, code: int, message: str) -> None:
     source = f"sqlite:///{tmp_path / 'source.sqlite3'}"
     fill(source, count=2)
@@ -130,6 +132,7 @@ def test_bad_targets_are_one_line(tmp_path: Path, target: str, code: int, messag
     assert done.stderr.count("\n") == 1 and message in done.stderr and "s3cr3t" not in done.stderr
 
 
+@pytest.mark.slow
 def test_another_archive_is_refused_before_anything_is_written(
     tmp_path: Path, archive_url: str
 ) -> None:

@@ -31,6 +31,8 @@ from viva_militer_archive.sample_site.catalog import make_article, sample_articl
 from viva_militer_archive.sample_site.render import expected_fields
 from viva_militer_archive.sample_site.server import SampleSite
 
+pytestmark = pytest.mark.slow  # real subprocess crawls of the sample site
+
 BROKEN_PAGE = (
     "<html><head><title>VIVA</title></head><body><div class='main-content-detail'>"
     "<p>VIVA – Halaman ini rusak dan tidak memiliki judul.</p></div></body></html>"

@@ -8,12 +8,16 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+import pytest
+
 from crawler.arguments import WIB
 from crawler.dates import format_datetime
 from tests.crawling import articles, crawl, describe, last_run, revisions, stat
 from viva_militer_archive.sample_site.catalog import make_article, sample_articles
 from viva_militer_archive.sample_site.render import ArticleSpec, render_article_pages
 from viva_militer_archive.sample_site.server import SampleSite
+
+pytestmark = pytest.mark.slow  # a real subprocess crawl
 
 
 def with_dates(value: str) -> Callable[[ArticleSpec, str], str]:

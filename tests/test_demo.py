@@ -28,6 +28,8 @@ from viva_militer_archive.cli.demo import DEMO_FIRST_ID, EDITED, REMOVED
 from viva_militer_archive.cli.main import main
 from viva_militer_archive.sample_site.harness import REPO_ROOT, postgres_schema_url
 
+pytestmark = pytest.mark.slow  # the demo is a real subprocess crawl; a child server serves it
+
 EXAMPLE_RE = re.compile(r"^\s*(viva-archive (?!demo)[^#|\n]*)", re.MULTILINE)
 """A command line of the README or of the demo's output (pipes and comments cut off)."""
 OPERATIONS = {"crawl", "db", "serve", "schedule", "import"}

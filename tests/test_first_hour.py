@@ -77,6 +77,7 @@ def test_sample_site_command_serves_an_ad_hoc_scrapy_crawl(tmp_path: Path) -> No
     assert not (tmp_path / "data" / "archive.sqlite3").exists(), "the default archive stays"
 
 
+@pytest.mark.slow
 def test_sample_site_on_a_port_in_use_is_one_line(tmp_path: Path) -> None:
     import socket
 

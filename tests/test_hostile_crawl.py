@@ -41,6 +41,8 @@ from viva_militer_archive.sample_site.hostile import (
 from viva_militer_archive.sample_site.render import ArticleSpec
 from viva_militer_archive.sample_site.server import SampleSite
 
+pytestmark = pytest.mark.slow  # real subprocess crawls of hostile sites
+
 SUB = "/militer/militer-dunia"
 OFFSITE_ID, MOVED_ID, DUPLICATE_ID, CHAIN_ID = 1_930_020, 1_930_021, 1_930_022, 1_930_023
 FTP_ID, JS_ID, LOOP_ID, SELF_ID = 1_930_024, 1_930_025, 1_930_026, 1_930_027

@@ -231,6 +231,7 @@ def full_archive(archive_url: str) -> str:
 
 
 @pytest.mark.parametrize("output_format", ["jsonl", "csv"])
+@pytest.mark.slow
 def test_full_disk_is_one_line(full_archive: str, output_format: str) -> None:
     to_file = viva("--database-url", full_archive, "export", "--format", output_format,
                    "-o", "/dev/full")  # fmt: skip
@@ -244,6 +245,7 @@ def test_full_disk_is_one_line(full_archive: str, output_format: str) -> None:
         )
 
 
+@pytest.mark.slow
 def test_text_output_on_a_full_disk_is_one_line(full_archive: str) -> None:
     with open("/dev/full", "w") as full:
         done = viva("--database-url", full_archive, "show", "1", stdout=full.fileno())
@@ -252,6 +254,7 @@ def test_text_output_on_a_full_disk_is_one_line(full_archive: str) -> None:
 
 
 @pytest.mark.parametrize("command", [["export"], ["export", "--format", "csv"], ["show", "1"]])
+@pytest.mark.slow
 def test_reader_closing_the_pipe_is_quiet(full_archive: str, command: list[str]) -> None:
     done = _piped_to_head(full_archive, command)
     assert done.returncode == 0, done.stderr
@@ -292,6 +295,7 @@ def _piped_to_head(archive_url: str, command: list[str]) -> subprocess.Completed
         ({"VIVA_BACKFILL_DAYS": BIG}, ["schedule", "--once"], 2),
     ],
 )
+@pytest.mark.slow
 def test_bad_environment_is_one_line(
     env: dict[str, str], command: list[str], expected: int, archive_url: str
 ) -> None:

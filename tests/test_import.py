@@ -150,6 +150,7 @@ def test_export_import_export_gives_the_same_item_fields(archive_url: str, tmp_p
     assert items(archive_url) == items(source)
 
 
+@pytest.mark.slow
 def test_cli_import_reports_progress_summary_and_rejections(
     archive_url: str, tmp_path: Path
 ) -> None:
@@ -230,6 +231,7 @@ def test_an_over_long_line_is_rejected_and_ends_the_reading() -> None:
     assert len(read) == 2
 
 
+@pytest.mark.slow
 def test_cli_import_survives_a_bom_a_huge_number_dev_zero_and_closed_stdin(
     archive_url: str, tmp_path: Path
 ) -> None:

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import socket
 
+import pytest
+
 from tests.crawling import crawl, describe, last_run, stat
+
+pytestmark = pytest.mark.slow  # a real subprocess crawl
 
 
 def dead_loopback_url() -> str:

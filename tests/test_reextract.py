@@ -52,6 +52,7 @@ def crawl_urls(site: SampleSite, database_url: str, ids: list[int], **settings: 
     assert done.returncode == 0, describe(done)
 
 
+@pytest.mark.slow
 def test_parser_fix_becomes_new_revisions_and_nothing_else(
     sample: SampleSite, database_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -93,6 +94,7 @@ def test_parser_fix_becomes_new_revisions_and_nothing_else(
     assert all(len(revisions(database_url, i)) == (2 if i in tagged else 1) for i in ids)
 
 
+@pytest.mark.slow
 def test_selection_and_dry_run(
     sample: SampleSite, database_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -106,6 +108,7 @@ def test_selection_and_dry_run(
     assert json.loads(out)["examined"] == 0
 
 
+@pytest.mark.slow
 def test_truncated_warc_is_skipped_and_next_crawl_starts_a_new_file(
     sample: SampleSite, database_url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

@@ -88,6 +88,7 @@ def run_articles(url: str, run_id: int) -> int:
 # -- the lock is held for real -------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_crawl_that_loses_its_lock_stops_and_a_second_crawl_leaves_it_alone(
     sample: SampleSite, archive_url: str, now: datetime, tmp_path: Path
 ) -> None:
@@ -164,6 +165,7 @@ def failing_site() -> Iterator[str]:
         server.server_close()
 
 
+@pytest.mark.slow
 def test_a_site_answering_500_everywhere_fails_the_run_with_a_health_warning(
     failing_site: str, database_url: str
 ) -> None:
@@ -246,6 +248,7 @@ def small_warc_disk(tmp_path: Path) -> Iterator[Path]:
         subprocess.run(["umount", str(warc_dir)], check=True)
 
 
+@pytest.mark.slow
 def test_warc_disk_full_fails_the_run_and_the_next_run_completes_the_captures(
     sample: SampleSite, database_url: str, now: datetime, small_warc_disk: Path
 ) -> None:
@@ -304,6 +307,7 @@ def test_error_summary_masks_a_quoted_connection_string() -> None:
     assert error_summary(error) == "invalid dsn: host=h password=*** user=u"
 
 
+@pytest.mark.slow
 def test_a_password_query_parameter_appears_nowhere_when_the_database_is_unreachable(
     tmp_path: Path,
 ) -> None:
@@ -324,6 +328,7 @@ def test_a_password_query_parameter_appears_nowhere_when_the_database_is_unreach
         assert "127.0.0.1:1/test?password=***" in done.stderr
 
 
+@pytest.mark.slow
 def test_a_password_query_parameter_is_masked_in_the_run_start_line(
     sample: SampleSite, postgres_url: str
 ) -> None:
@@ -338,6 +343,7 @@ def test_a_password_query_parameter_is_masked_in_the_run_start_line(
     assert "password=***" in started
 
 
+@pytest.mark.slow
 def test_scheduler_children_get_the_database_url_through_the_environment(
     sample: SampleSite, postgres_url: str
 ) -> None:

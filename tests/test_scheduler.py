@@ -72,6 +72,7 @@ def stop(daemon: subprocess.Popen[str]) -> tuple[int, str, float]:
     return daemon.returncode, out, time.monotonic() - started
 
 
+@pytest.mark.slow
 def test_recurring_runs_never_overlap_and_sigterm_ends_cleanly(
     sample: SampleSite, database_url: str
 ) -> None:
@@ -94,6 +95,7 @@ def test_recurring_runs_never_overlap_and_sigterm_ends_cleanly(
     assert "Scheduler stopped" in out
 
 
+@pytest.mark.slow
 def test_sigterm_during_a_crawl_stops_it_and_records_it(
     sample: SampleSite, database_url: str
 ) -> None:
@@ -110,6 +112,7 @@ def test_sigterm_during_a_crawl_stops_it_and_records_it(
     assert run.status == "interrupted", (run.status, run.finish_reason, out)
 
 
+@pytest.mark.slow
 def test_time_limit_stops_a_hung_crawl_and_records_timeout(
     sample: SampleSite, database_url: str
 ) -> None:
@@ -131,6 +134,7 @@ def test_time_limit_stops_a_hung_crawl_and_records_timeout(
     assert "exceeded its 4s limit" in done.stdout
 
 
+@pytest.mark.slow
 def test_once_runs_each_job_and_warns_on_markup_drift(
     sample: SampleSite, database_url: str
 ) -> None:
@@ -144,6 +148,7 @@ def test_once_runs_each_job_and_warns_on_markup_drift(
     assert "extraction warnings (the site's markup may have changed)" in done.stdout
 
 
+@pytest.mark.slow
 def test_failing_runs_exit_non_zero_and_raise_a_health_warning(database_url: str) -> None:
     unreachable = "http://127.0.0.1:9"
     first = run_daemon(
@@ -161,6 +166,7 @@ def test_failing_runs_exit_non_zero_and_raise_a_health_warning(database_url: str
     ] * 2
 
 
+@pytest.mark.slow
 def test_a_run_left_by_a_crash_is_marked_interrupted_at_start(
     sample: SampleSite, database_url: str
 ) -> None:

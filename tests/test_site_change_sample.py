@@ -138,6 +138,7 @@ def test_an_unknown_redesign_is_refused() -> None:
         SampleSite([], today=NOW.date(), redesign="sideways")
 
 
+@pytest.mark.slow
 def test_the_sample_site_command_serves_a_redesign() -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     command = [sys.executable, "-m", "viva_militer_archive.cli.main", "sample-site", "--port", "0"]

@@ -117,6 +117,7 @@ def sample() -> Iterator[SampleSite]:
         yield site
 
 
+@pytest.mark.slow
 def test_crawl_keeps_every_article_page_as_served(
     sample: SampleSite, database_url: str, warc_dir: Path
 ) -> None:
@@ -155,6 +156,7 @@ def test_crawl_keeps_every_article_page_as_served(
     assert stat(run, "warc/records") == 3 and stat(run, "warc/files") == 1
 
 
+@pytest.mark.slow
 def test_warc_writing_can_be_turned_off(
     sample: SampleSite, database_url: str, warc_dir: Path
 ) -> None:

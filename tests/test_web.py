@@ -468,6 +468,7 @@ def test_token_guards_everything_but_static(web_archive: WebArchive) -> None:  #
 # -- the archive it serves --------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_refuses_an_archive_behind_or_missing(
     database_url: str,
 ) -> None:

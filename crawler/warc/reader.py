@@ -219,3 +219,26 @@ def damaged_records(path: Path) -> Iterator[tuple[int, str]]:
     except _DAMAGE as exc:
         reason = getattr(exc, "strerror", None) or f"{type(exc).__name__}: {exc}"
         yield offset, f"damaged record ({_printable(reason)})"
+
+
+def whole_records_length(path: Path) -> int:
+    """Bytes of the gzip WARC file ``path`` up to the end of its last whole record (each record
+    is one gzip member): a file still being written, or cut short, may end inside a record,
+    which a copy of it leaves out. warcio reads a torn last member without complaint, so the
+    members are followed here, to their gzip trailers."""
+    end = position = 0
+    member = zlib.decompressobj(wbits=31)
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 16):
+            while chunk:
+                try:
+                    member.decompress(chunk)
+                except zlib.error:
+                    return end  # not gzip from here on: what came before is whole
+                if not member.eof:
+                    position += len(chunk)
+                    break
+                position += len(chunk) - len(member.unused_data)
+                end, chunk = position, member.unused_data
+                member = zlib.decompressobj(wbits=31)
+    return end

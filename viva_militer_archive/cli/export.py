@@ -1,4 +1,5 @@
-"""``viva-archive export``: every article as JSON Lines or CSV, streamed."""
+"""``viva-archive export``: every article as JSON Lines or CSV, or its captures as a WACZ for
+replay tools; streamed."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import Iterable
 from typing import IO, Any
 
 from storage.export import EXPORT_FIELDS, ArchiveExport, export_query
+from viva_militer_archive.cli import export_wacz
 from viva_militer_archive.cli.archive import open_archive
 from viva_militer_archive.cli.arguments import day, day_window
 from viva_militer_archive.cli.output import open_output
@@ -28,19 +30,31 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     """Register ``export``."""
     parser = subparsers.add_parser(
         "export",
-        help="write every article (item fields + archive bookkeeping) as JSON Lines or CSV",
+        help="write every article (item fields + archive bookkeeping) as JSON Lines or CSV, "
+        "or the articles' captures as a WACZ",
         description="One record per article: the crawler's item fields plus first_seen_at, "
-        "last_checked_at, revision_count and status. Streams: any archive size, constant memory.",
+        "last_checked_at, revision_count and status; or, with --format wacz, the WARC records "
+        "of the articles' captures as a WACZ for pywb or ReplayWeb.page. Streams: any archive "
+        "size, constant memory.",
     )
-    parser.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    parser.add_argument("--format", choices=("jsonl", "csv", "wacz"), default="jsonl")
     parser.add_argument("--since", type=day, metavar="YYYY-MM-DD", help="published on or after")
     parser.add_argument("--until", type=day, metavar="YYYY-MM-DD", help="published on or before")
     parser.add_argument("--subchannel", metavar="S", help="e.g. militer-dunia")
-    parser.add_argument("-o", "--output", default="-", metavar="FILE", help="default: stdout")
+    parser.add_argument(
+        "-o", "--output", default="-", metavar="FILE", help="default: stdout (not for wacz)"
+    )
+    parser.add_argument(
+        "--archive-dir",
+        metavar="DIR",
+        help="WARC files, for wacz (default: $ARCHIVE_DIR, else ./data/warc)",
+    )
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.format == "wacz":
+        return export_wacz.run(args)
     since, before = day_window(args.since, args.until)
     stmt = export_query(published_since=since, published_before=before, subchannel=args.subchannel)
     records = ArchiveExport(open_archive(args.database_url)).records(stmt)

@@ -13,11 +13,13 @@ from sqlalchemy.exc import DatabaseError
 from storage.config import ConfigError, resolve_database_url
 from storage.migrate import SchemaTooNewError
 from viva_militer_archive.cli import (
+    backup,
     crawl,
     db,
     demo,
     export,
     import_cmd,
+    index_cmd,
     reextract,
     runs,
     sample,
@@ -54,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_parser(subparsers)
     export.add_parser(subparsers)
     import_cmd.add_parser(subparsers)
+    index_cmd.add_parser(subparsers)
     search.add_parser(subparsers)
     show.add_parser(subparsers)
     reextract.add_parser(subparsers)
@@ -61,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_parser(subparsers)
     sample.add_parser(subparsers)
     serve.add_parser(subparsers)
+    backup.add_parser(subparsers)
     return parser
 
 

@@ -7,6 +7,7 @@ import ipaddress
 import logging
 import os
 import re
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -153,7 +154,16 @@ def allowed_hosts(args: argparse.Namespace) -> tuple[str, ...]:
     return tuple(dict.fromkeys([*LOOPBACK_HOSTS, *bound, *args.allowed_host]))
 
 
+def crawl_base_url() -> str:
+    """The base URL the crawler puts canonical article URLs on (``$VIVA_BASE_URL``)."""
+    from crawler import site
+
+    # settings: moves to viva_militer_archive/settings.py
+    return os.environ.get("VIVA_BASE_URL") or site.DEFAULT_BASE_URL
+
+
 def run(args: argparse.Namespace) -> int:
+    from crawler.urls import article_id_of
     from viva_militer_archive.web.archive import (
         ArchiveNotReady,  # the web stack loads only for this command
     )
@@ -175,6 +185,7 @@ def run(args: argparse.Namespace) -> int:
         base_url=args.base_url,
         access_log=args.access_log,
         workers=args.workers,
+        article_of_url=partial(article_id_of, base_url=crawl_base_url()),
     )
     try:
         code = serve(options)

@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException
 
 from storage.config import error_summary
 from storage.engine import READER_CONNECTIONS
-from viva_militer_archive.web import api, docs, ops, pages
+from viva_militer_archive.web import api, docs, memento, ops, pages
 from viva_militer_archive.web.archive import open_archive
 from viva_militer_archive.web.caching import ListValidators, app_version
 from viva_militer_archive.web.metrics import metrics_registry
@@ -56,12 +56,14 @@ def create_app(
     token: str | None = None,
     allowed_hosts: Iterable[str] | None = None,
     base_url: str | None = None,
+    article_of_url: memento.ArticleOfUrl | None = None,
 ) -> FastAPI:
     """The application over the archive at ``database_url``; raises
     :class:`viva_militer_archive.web.archive.ArchiveNotReady` when it cannot be served as it is.
     ``allowed_hosts``
     (None: any) and ``base_url`` are those of
-    :class:`viva_militer_archive.web.security.SecurityMiddleware`."""
+    :class:`viva_militer_archive.web.security.SecurityMiddleware`. ``article_of_url`` gives the
+    id of the article a URL names (the crawler's rules); without it no Memento URL resolves."""
     app = FastAPI(
         title="VIVA Militer archive",
         version=app_version(),
@@ -73,9 +75,11 @@ def create_app(
     )
     app.state.archive = open_archive(database_url)
     app.state.metrics = metrics_registry(app.state.archive.browser)
+    app.state.article_of_url = article_of_url
     app.include_router(api.router)
     app.include_router(ops.router)
     app.include_router(pages.router)
+    app.include_router(memento.router)
     app.include_router(docs.router)
     app.mount(
         "/static", StaticFiles(packages=[("viva_militer_archive.web", "static")]), name="static"

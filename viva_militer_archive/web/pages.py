@@ -26,6 +26,7 @@ from viva_militer_archive.web.caching import (
 from viva_militer_archive.web.charts import bar_chart
 from viva_militer_archive.web.diff import revision_text, side_by_side
 from viva_militer_archive.web.health import current_warnings
+from viva_militer_archive.web.memento import memento_headers
 from viva_militer_archive.web.params import (
     BadInput,
     Key,
@@ -147,7 +148,10 @@ def revision_diff(
     article_id: ArticleId,
     span: Annotated[str, Path(max_length=24, description="A..B")],
 ) -> Response:
-    """Two revisions side by side: immutable (their ETag is known before any query)."""
+    """Two revisions side by side (``A..B``), or one revision as it stood (``N``: a memento);
+    immutable (their ETag is known before any query)."""
+    if span.isascii() and span.isdigit() and len(span) <= 9:
+        return revision_page(request, reader, article_id, int(span))
     match = _SPAN_RE.fullmatch(span)
     if match is None:
         raise BadInput(f"{span!r} names no two revisions (expected A..B, e.g. 1..2)")
@@ -162,6 +166,20 @@ def revision_diff(
     old, new = found[a], found[b]
     diff = side_by_side(revision_text(old.title, old.body), revision_text(new.title, new.body))
     page = render(request, "diff.html", article_id=article_id, old=old, new=new, diff=diff)
+    return immutable(page, tag)
+
+
+def revision_page(request: Request, reader: Reader, article_id: int, number: int) -> Response:
+    """Revision ``number`` in full, with its ``Memento-Datetime`` and Memento ``Link``s."""
+    tag = revision_tag(article_id, number)
+    if still_fresh(request, tag):
+        return not_modified(tag, IMMUTABLE)
+    revisions = reader.browser.revisions(article_id)
+    found = [r for r in revisions if r.revision == number]
+    if not found:
+        raise HTTPException(404, f"article {article_id} has no revision {number}")
+    page = render(request, "revision.html", revision=found[0], count=len(revisions))
+    page.headers.update(memento_headers(request, revisions, number))
     return immutable(page, tag)
 
 

@@ -27,6 +27,7 @@ from uvicorn.supervisors.multiprocess import Multiprocess
 
 from storage.config import mask_secrets
 from viva_militer_archive.web.app import create_app
+from viva_militer_archive.web.memento import ArticleOfUrl
 
 log = logging.getLogger("viva_archive.serve")
 
@@ -57,6 +58,8 @@ class ServeOptions:
     base_url: str | None = None
     access_log: bool = False
     workers: int = 1
+    article_of_url: ArticleOfUrl | None = None
+    """The crawler's URL rules, for the Memento routes (:mod:`viva_militer_archive.web.memento`)."""
 
 
 def listening_socket(host: str, port: int, *, shared: bool) -> socket.socket:
@@ -202,6 +205,7 @@ def serve(options: ServeOptions) -> int:
         token=options.token,
         allowed_hosts=options.allowed_hosts,
         base_url=options.base_url,
+        article_of_url=options.article_of_url,
     )
     app = factory()  # refuses an archive it cannot serve, here, as one line
     workers = options.workers
