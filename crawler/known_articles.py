@@ -82,6 +82,11 @@ class KnownArticlesMiddleware:
         due = functools.partial(self.queries.due_for_recheck, tiers=self.tiers)
         return await asyncio.to_thread(due)
 
+    async def latest_captures(self, article_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+        """The WARC records of each article's current revision, for the articles fetched
+        again (an unchanged page is then written as a revisit record)."""
+        return await asyncio.to_thread(self.queries.latest_captures, article_ids)
+
     async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
         async for entry in start:
             if self._passes(entry):

@@ -26,7 +26,7 @@ from crawler.extraction import PARSER_VERSION, ArticlePage, parse_article
 from crawler.items import CrawledArticle
 from crawler.normalize import normalize_item
 from crawler.pipelines.validate import Refused, validated
-from crawler.warc.reader import WarcReadError, read_page
+from crawler.warc.reader import WarcReadError, resolve_capture
 from storage.batching import CHUNK
 from storage.crawl_queries import CrawlQueries
 from storage.models import ArticleRevision
@@ -157,7 +157,7 @@ def reread(
 ) -> dict[str, Any]:
     """The item the current parser makes of the pages stored at ``records``, normalized and
     validated as by the crawl's pipelines (raises :class:`WarcReadError` or :class:`Refused`)."""
-    pages = [read_page(directory, location) for location in records]
+    pages = [resolve_capture(directory, location) for location in records]
     parsed = [page_class(page.html, page.uri) for page in pages]
     return pipeline_item(url, parsed, records, fetched_at=pages[0].fetched_at)
 

@@ -30,10 +30,12 @@ from storage.dialects import site_date
 from storage.engine import get_engine
 from storage.export import ARTICLE_COLUMNS, article_record
 from storage.filters import ArticleFilters
+from storage.fixity import FixityLedger
 from storage.models import (
     Article,
     ArticleRevision,
     CrawlRun,
+    Verification,
 )
 from storage.types import UTCDateTime
 
@@ -296,6 +298,10 @@ class ArchiveBrowser:
         """The newest runs first."""
         with self.sessions() as session:
             return list(session.scalars(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit)))
+
+    def last_verification(self) -> Verification | None:
+        """The most recent ``viva-archive verify``, or None when never verified."""
+        return FixityLedger(sessions=self.sessions).last_verification()
 
     def last_successful_runs(self) -> dict[str, datetime]:
         """When the last finished run of each mode finished."""

@@ -29,12 +29,17 @@ from storage.models import (
     Author,
     CrawlRun,
     Tag,
+    Verification,
+    WarcFile,
 )
 
 TABLES: tuple[Table, ...] = tuple(
     model.__table__  # type: ignore[misc]
-    for model in (CrawlRun, Tag, Author, Article, ArticleRevision, ArticleTag, ArticleAuthor)
-)
+    for model in (
+        CrawlRun, Tag, Author, Article, ArticleRevision, ArticleTag, ArticleAuthor, WarcFile,
+        Verification,
+    )
+)  # fmt: skip
 """Parents before children."""
 IDENTITY = {
     "crawl_runs": ("mode", "started_at"),
@@ -42,9 +47,13 @@ IDENTITY = {
     "authors": ("name",),
     "articles": ("first_seen_at",),
     "article_revisions": ("article_id", "revision"),
+    "warc_files": ("name",),
+    "verifications": ("started_at",),
 }
 """Columns that tell whether a key the target already holds is the same row of the same archive."""
-SERIAL_TABLES = ("crawl_runs", "tags", "authors", "article_revisions")
+SERIAL_TABLES = (
+    "crawl_runs", "tags", "authors", "article_revisions", "warc_files", "verifications",
+)  # fmt: skip
 """Tables whose ids come from a PostgreSQL sequence, moved past the copied ids afterwards."""
 BATCH_SIZE = 1000
 

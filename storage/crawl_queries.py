@@ -56,6 +56,21 @@ class CrawlQueries:
         with self.sessions() as session:
             return list(session.scalars(stmt))
 
+    def latest_captures(self, article_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+        """The WARC records of each article's current revision (a re-check compares its
+        payloads with them), for the articles among ``article_ids`` that have some."""
+        found: dict[int, list[dict[str, Any]]] = {}
+        ids = sorted(set(article_ids))
+        for part in chunks(ids):
+            stmt = (
+                select(ArticleRevision.article_id, ArticleRevision.warc_records)
+                .join(Article, latest_revision())
+                .where(ArticleRevision.article_id.in_(part))
+            )
+            with self.sessions() as session:
+                found.update({i: list(r) for i, r in session.execute(stmt) if r})
+        return found
+
     def known_article_ids(self, article_ids: Iterable[int]) -> set[int]:
         """Which of ``article_ids`` the archive already holds (any status).
 

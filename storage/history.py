@@ -84,7 +84,8 @@ class ArticleHistory:
     def capture(self, article_id: int) -> dict[str, Any] | None:
         """The newest raw capture of an article as kept in the WARC files: its target URI
         (what a replay tool such as pywb looks up, e.g. the ``?page=all`` copy), the file and
-        when it was fetched; None when no revision recorded one (WARC writing was off)."""
+        when it was fetched, and for a revisit record the file and date of the original whose
+        payload it repeats; None when no revision recorded one (WARC writing was off)."""
         stmt = (
             select(ArticleRevision.warc_records, ArticleRevision.fetched_at)
             .where(ArticleRevision.article_id == article_id)
@@ -94,11 +95,18 @@ class ArticleHistory:
             for records, fetched_at in session.execute(stmt):
                 if records:
                     first = records[0]
-                    return {
+                    capture = {
                         "uri": first["uri"],
                         "file": first["file"],
                         "fetched_at": iso_timestamp(fetched_at),
                     }
+                    original = first.get("revisit_of")
+                    if isinstance(original, dict):  # a revisit: the body is in the original
+                        capture["revisit_of"] = {
+                            "file": original.get("file"),
+                            "date": original.get("date"),
+                        }
+                    return capture
         return None
 
 

@@ -207,3 +207,39 @@ class CrawlRun(Base):
     extraction_warnings: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[int] = mapped_column(Integer, default=0)
     stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class WarcFile(Base):
+    """A WARC file as its writer closed it: what ``viva-archive verify`` proves unchanged."""
+
+    __tablename__ = "warc_files"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    """File name relative to the archive directory."""
+    size: Mapped[int] = mapped_column(BigInteger)
+    records: Mapped[int] = mapped_column(Integer)
+    """WARC records in the file (its ``warcinfo`` included)."""
+    sha256: Mapped[str] = mapped_column(String(64))
+    closed_at: Mapped[Timestamp] = mapped_column(index=True)
+    crawl_run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("crawl_runs.id", ondelete="SET NULL"), index=True
+    )
+
+
+class Verification(Base):
+    """One run of ``viva-archive verify``: when, what it covered, and the problems it found."""
+
+    __tablename__ = "verifications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[Timestamp] = mapped_column(index=True)
+    finished_at: Mapped[Timestamp]
+    since: Mapped[Timestamp | None]
+    """Only files closed and revisions captured from then on were checked (None: all)."""
+    deep: Mapped[bool] = mapped_column(default=False)
+    files_checked: Mapped[int] = mapped_column(Integer, default=0)
+    revisions_checked: Mapped[int] = mapped_column(Integer, default=0)
+    problems: Mapped[int] = mapped_column(Integer, default=0)
+    problem_lines: Mapped[JsonList]
+    """The first problems found, one line each (file, offset, article)."""

@@ -48,6 +48,7 @@ TINY: dict[str, list[str]] = {
     "fallback.py": ["--repeat", "1"],
     "search_load.py": ["--articles", "200", "--seconds", "1", "--port", "{port}"],
     "wacz.py": ["--articles", "20,40"],
+    "warc_growth.py": ["--articles", "2", "--days", "3", "--pad-kib", "1"],
     "web.py": [
         "--articles", "200", "--seconds", "1", "--warmup", "0", "--concurrency", "2",
         "--workers", "2", "--port", "{port}",

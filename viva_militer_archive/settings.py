@@ -41,6 +41,9 @@ class Settings:
     latest_cron: str | None = variable("VIVA_LATEST_CRON", "daemon: latest job as cron")
     recheck_every: str | None = variable("VIVA_RECHECK_EVERY", "daemon: recheck job interval")
     backfill_cron: str | None = variable("VIVA_BACKFILL_CRON", "daemon: nightly backfill (WIB)")
+    verify_cron: str | None = variable(
+        "VIVA_VERIFY_CRON", "daemon: weekly fixity check (viva-archive verify), cron in WIB"
+    )
     backfill_days: str | None = variable("VIVA_BACKFILL_DAYS", "daemon: days the backfill covers")
     jobs: str | None = variable("VIVA_JOBS", "daemon: jobs to run, comma-separated")
     crawl_timeout: str | None = variable("VIVA_CRAWL_TIMEOUT", "daemon: time limit of one crawl")

@@ -39,7 +39,7 @@ from crawler.known_articles import SKIP_IF_KNOWN, known_articles
 from crawler.redirects import article_landing
 from crawler.signals import article_gone
 from crawler.urls import article_id_from_url, article_page_url
-from crawler.warc import WARC_RECORD_META
+from crawler.warc import PREVIOUS_CAPTURE, WARC_RECORD_META
 from crawler.warc.middleware import ARTICLE_META
 from viva_militer_archive.crawl_stats import keys
 
@@ -99,14 +99,21 @@ class VivaMiliterSpider(scrapy.Spider):
                     cb_kwargs={"follow_pages": True},
                     priority=-10 * offset,
                 )
-        elif mode == "recheck":
-            for article_id, url in await self._archived_to_recheck():
-                yield self.article_request(url, article_id, recheck=True)
-        else:  # urls
-            for url in self.arguments.urls:
-                article_id = article_id_from_url(url)
-                assert article_id is not None  # parse_arguments accepted only article URLs
-                yield self.article_request(url, article_id, recheck=True)
+        else:  # recheck, urls: archived articles fetched again
+            pairs = await self._archived_to_fetch_again()
+            archive = known_articles(self.crawler)
+            ids = [article_id for article_id, _ in pairs]
+            previous = await archive.latest_captures(ids) if archive is not None else {}
+            for article_id, url in pairs:
+                yield self.article_request(
+                    url, article_id, recheck=True, previous=previous.get(article_id)
+                )
+
+    async def _archived_to_fetch_again(self) -> list[tuple[int, str]]:
+        if self.arguments.mode == "recheck":
+            return await self._archived_to_recheck()
+        pairs = [(article_id_from_url(url), url) for url in self.arguments.urls]
+        return [(i, url) for i, url in pairs if i is not None]  # parse_arguments checked them
 
     async def _archived_to_recheck(self) -> list[tuple[int, str]]:
         """Asked of :mod:`crawler.known_articles`, the crawl's one reader of the archive."""
@@ -195,18 +202,26 @@ class VivaMiliterSpider(scrapy.Spider):
     # -- articles ------------------------------------------------------------------------------
 
     def article_request(
-        self, canonical: str, article_id: int, *, recheck: bool, priority: int = 0
+        self,
+        canonical: str,
+        article_id: int,
+        *,
+        recheck: bool,
+        priority: int = 0,
+        previous: list[dict[str, Any]] | None = None,
     ) -> scrapy.Request:
-        """The ``?page=all`` request of an article; later pages are chained from it."""
+        """The ``?page=all`` request of an article; later pages are chained from it.
+        ``previous``: the WARC records of its current revision, for the WARC middleware to
+        write a page fetched again unchanged as a revisit (:data:`PREVIOUS_CAPTURE`)."""
+        article = {"url": canonical, "id": article_id, "recheck": recheck}
+        if previous:
+            article[PREVIOUS_CAPTURE] = previous
         return scrapy.Request(
             article_page_url(canonical, site.PAGE_ALL),
             callback=self.parse_article_page,
             errback=self.article_failed,
             priority=priority,
-            meta={
-                ARTICLE_META: {"url": canonical, "id": article_id, "recheck": recheck},
-                SKIP_IF_KNOWN: not recheck,
-            },
+            meta={ARTICLE_META: article, SKIP_IF_KNOWN: not recheck},
             cb_kwargs={"pages": [], "page": 1, "records": []},
         )
 

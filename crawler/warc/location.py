@@ -5,7 +5,7 @@ from __future__ import annotations
 import errno
 import os
 from pathlib import Path
-from typing import TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from viva_militer_archive.settings import from_environment
 
@@ -15,6 +15,10 @@ DEFAULT_ARCHIVE_DIR = "data/warc"
 WARC_RECORD_META = "warc_record"
 """``Request.meta`` key under which the WARC middleware leaves the :class:`WarcLocation` of the
 response it wrote, for the spider to pass on with the item."""
+
+PREVIOUS_CAPTURE = "previous"
+"""Key of the spider's ``meta["article"]`` holding the WARC records of the article's current
+revision: a page fetched again with the same payload is written as a revisit of its record."""
 
 
 class WarcLocation(TypedDict):
@@ -28,6 +32,12 @@ class WarcLocation(TypedDict):
     """Bytes of the record's gzip member (compressed)."""
     uri: str
     """``WARC-Target-URI``: the URL fetched, with its query (``...?page=all``)."""
+    digest: NotRequired[str]
+    """``WARC-Payload-Digest`` (``sha1:...``): a later fetch with the same one is a revisit."""
+    date: NotRequired[str]
+    """``WARC-Date`` of the record, as written (a revisit's ``WARC-Refers-To-Date``)."""
+    revisit_of: NotRequired[dict[str, Any]]
+    """A ``revisit`` record: the location of the response whose payload it repeats."""
 
 
 def archive_dir(value: str | os.PathLike[str] | None = None) -> Path:

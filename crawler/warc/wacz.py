@@ -168,8 +168,9 @@ class WaczWriter:
         index.add(cdxj_line(record, WARC_NAME, out.size, len(data)))
         out.write(data)
         self.summary.records += 1
-        if record.rec_type == "revisit":
-            original = self._original(record)
+        if record.rec_type == "revisit":  # where the archive recorded its original, else found
+            recorded = location.get("revisit_of")
+            original = recorded if isinstance(recorded, dict) else self._original(record)
             if original is None:
                 where = f"{location['file']}@{location['offset']}"
                 self.summary.problems.append(f"{where}: revisit of a record the archive lacks")

@@ -28,6 +28,7 @@ from viva_militer_archive.cli import (
     serve,
     show,
     stats,
+    verify,
 )
 from viva_militer_archive.cli.arguments import OneLineParser
 from viva_militer_archive.cli.errors import CliError, database_error
@@ -61,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_parser(subparsers)
     show.add_parser(subparsers)
     reextract.add_parser(subparsers)
+    verify.add_parser(subparsers)
     demo.add_parser(subparsers)
     sample.add_parser(subparsers)
     serve.add_parser(subparsers)

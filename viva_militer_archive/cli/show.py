@@ -107,4 +107,6 @@ def print_article(record: dict[str, Any], capture: dict[str, Any] | None) -> Non
         print(f"  {name}: {', '.join(value) if isinstance(value, list) else value}")
     if capture:
         print(f"  archived capture: {capture['uri']} ({display_time(capture['fetched_at'])})")
+        if original := capture.get("revisit_of"):
+            print(f"  revisit of: the capture of {original['date']} in {original['file']}")
     print(f"\n{record['body']}")

@@ -104,6 +104,9 @@ WARC_BYTES = "warc/bytes"
 WARC_FILES = "warc/files"
 WARC_ERRORS = "warc/errors"
 """Article pages that could not be written to the WARC files (the run then fails)."""
+WARC_REVISITS = "warc/revisits"
+"""Of the records written (``warc/records``), those that are revisits: a page fetched again with
+the payload of the current capture, kept without its body."""
 
 # --- polite retries -----------------------------------------------------------------------------
 BACKOFF_RETRY_BASE = "backoff_retry"

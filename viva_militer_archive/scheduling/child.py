@@ -33,6 +33,17 @@ def crawl_command(mode_arguments: Mapping[str, str], settings: Sequence[str]) ->
     return command
 
 
+def verify_command(settings: Sequence[str]) -> list[str]:
+    """``python -m viva_militer_archive.cli.main verify``, on the crawls' ``ARCHIVE_DIR`` when
+    a ``-s ARCHIVE_DIR=...`` setting names one (else the environment's, as the crawls)."""
+    command = [sys.executable, "-m", "viva_militer_archive.cli.main", "verify"]
+    for setting in settings:
+        name, _, value = setting.partition("=")
+        if name.strip() == "ARCHIVE_DIR" and value.strip():
+            command += ["--archive-dir", value.strip()]
+    return command
+
+
 @dataclass(slots=True)
 class ChildResult:
     """How a crawl child ended."""

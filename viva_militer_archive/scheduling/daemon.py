@@ -1,8 +1,9 @@
-"""The daemon: APScheduler triggers the jobs; each run is a supervised crawl child process.
+"""The daemon: APScheduler triggers the jobs; each run is a supervised child process (a crawl,
+or the weekly ``viva-archive verify``).
 
-The daemon opens each run's row itself and names it to the child (``-s ARCHIVE_RUN_ID=N``), so
-it settles that run by id whatever becomes of the child: a time limit, a stop, a crash before
-the child wrote anything."""
+The daemon opens each crawl's row itself and names it to the child (``-s ARCHIVE_RUN_ID=N``),
+so it settles that run by id whatever becomes of the child: a time limit, a stop, a crash
+before the child wrote anything."""
 
 from __future__ import annotations
 
@@ -19,17 +20,25 @@ from sqlalchemy.exc import SQLAlchemyError
 from crawler.arguments import WIB
 from crawler.outcome import EXIT_ALREADY_RUNNING, EXIT_FAILED, EXIT_OK
 from storage.config import database_problem
+from storage.fixity import FixityLedger
 from storage.models import CrawlRun
 from storage.runs import RunJournal
-from viva_militer_archive.scheduling.child import ChildResult, CrawlChild, crawl_command
+from viva_militer_archive.scheduling.child import (
+    ChildResult,
+    CrawlChild,
+    crawl_command,
+    verify_command,
+)
 from viva_militer_archive.scheduling.health import health_warnings
-from viva_militer_archive.scheduling.jobs import JobSpec
+from viva_militer_archive.scheduling.jobs import VERIFY_JOB, JobSpec
 from viva_militer_archive.scheduling.options import DaemonConfig
 
 log = logging.getLogger("scheduler")
 
 MISFIRE_GRACE_SECONDS = 15 * 60
 """A run that starts up to 15 minutes late still runs (APScheduler's default is 1 second)."""
+VERIFY_TIMEOUT_SECONDS = 24 * 3600
+"""Time limit of one verification (it reads every WARC file once or twice)."""
 
 
 def worst_exit_code(codes: list[int]) -> int:
@@ -56,32 +65,65 @@ class Daemon:
     def run_job(self, name: str) -> int:
         """Run job ``name`` once, to the end; returns the crawl's exit code."""
         spec = next(job for job in self.config.jobs if job.name == name)
+        if name == VERIFY_JOB:
+            return self.run_verification()
         arguments = spec.arguments()
         try:
             run_id = self.journal.start(spec.name, arguments)
         except SQLAlchemyError as exc:
             log.error("Run %s not started: %s", name, database_problem(self.database_url, exc))
             return EXIT_FAILED
-        child = CrawlChild(
+        child = self._child(
             crawl_command(arguments, [*self.config.settings, f"ARCHIVE_RUN_ID={run_id}"]),
-            timeout=self.config.timeout,
-            grace=self.config.grace,
-            environment={"DATABASE_URL": self.database_url},  # its password stays out of argv
+            self.config.timeout,
         )
-        with self._lock:
-            if self.stopping.is_set():
-                self.journal.withdraw(run_id)
-                return EXIT_OK
-            self._children.add(child)
         log.info("Run %s started: %s", name, " ".join(f"{k}={v}" for k, v in arguments.items()))
-        try:
-            result = child.run()
-        finally:
-            with self._lock:
-                self._children.discard(child)
+        result = self._supervise(child)
+        if result is None:  # the daemon is stopping: the run never began
+            self.journal.withdraw(run_id)
+            return EXIT_OK
         run = self._settle(result, run_id)
         self._report(spec, result, run)
         return result.exit_code
+
+    def run_verification(self) -> int:
+        """Run ``viva-archive verify`` in a child process (it records its outcome in the
+        ``verifications`` history); log one line for its end. Its exit code: 0 clean."""
+        child = self._child(verify_command(self.config.settings), VERIFY_TIMEOUT_SECONDS)
+        log.info("Verification started")
+        result = self._supervise(child)
+        if result is None:
+            return EXIT_OK
+        last = FixityLedger(self.database_url).last_verification()
+        if result.exit_code == EXIT_OK and last is not None:
+            log.info("Verification ended: no problem in %d files and %d revisions (%.1fs)",
+                     last.files_checked, last.revisions_checked, result.seconds)  # fmt: skip
+        elif last is not None and last.problems:
+            log.error("Verification found %d problems (`viva-archive verify` lists them): %s",
+                      last.problems, "; ".join(last.problem_lines[:3]))  # fmt: skip
+        else:
+            log.error("Verification failed with exit code %d", result.exit_code)
+        return result.exit_code
+
+    def _child(self, command: list[str], timeout: float) -> CrawlChild:
+        return CrawlChild(
+            command,
+            timeout=timeout,
+            grace=self.config.grace,
+            environment={"DATABASE_URL": self.database_url},  # its password stays out of argv
+        )
+
+    def _supervise(self, child: CrawlChild) -> ChildResult | None:
+        """Run ``child`` to its end as one of the daemon's children; None when stopping."""
+        with self._lock:
+            if self.stopping.is_set():
+                return None
+            self._children.add(child)
+        try:
+            return child.run()
+        finally:
+            with self._lock:
+                self._children.discard(child)
 
     def _settle(self, result: ChildResult, run_id: int) -> CrawlRun | None:
         """Record what the child could not: a time limit, a stop, a crash (before it wrote

@@ -1,4 +1,5 @@
-"""The recurring crawls and what arguments each run gets (computed when it starts)."""
+"""The recurring jobs: the crawls and what arguments each run gets (computed when it starts),
+and the fixity check (``viva-archive verify``)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from apscheduler.triggers.base import BaseTrigger
 
 from crawler.arguments import today_wib
 
-JOB_NAMES = ("latest", "recheck", "backfill")
+JOB_NAMES = ("latest", "recheck", "backfill", "verify")
+VERIFY_JOB = "verify"
+"""The job that runs ``viva-archive verify`` instead of a crawl."""
 
 
 @dataclass(frozen=True, slots=True)
 class JobSpec:
-    """One recurring crawl."""
+    """One recurring crawl (or, named :data:`VERIFY_JOB`, the recurring fixity check)."""
 
     name: str
     trigger: BaseTrigger

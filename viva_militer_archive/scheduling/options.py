@@ -17,7 +17,13 @@ from viva_militer_archive.scheduling.durations import (
     parse_duration,
 )
 from viva_militer_archive.scheduling.health import THRESHOLDS, HealthPolicy, parse_policy
-from viva_militer_archive.scheduling.jobs import JOB_NAMES, JobSpec, backfill_window, fixed
+from viva_militer_archive.scheduling.jobs import (
+    JOB_NAMES,
+    VERIFY_JOB,
+    JobSpec,
+    backfill_window,
+    fixed,
+)
 from viva_militer_archive.settings import Settings, from_environment
 
 MAX_BACKFILL_DAYS = 3650
@@ -43,6 +49,8 @@ ENV_OPTIONS: tuple[tuple[str, str, str | None, str], ...] = (
     ("--recheck-every", "recheck_every", "1h", "recheck job interval"),
     ("--backfill-cron", "backfill_cron", "30 2 * * *", "nightly backfill, cron in WIB"),
     ("--backfill-days", "backfill_days", "3", "days the nightly backfill covers"),
+    ("--verify-cron", "verify_cron", "0 4 * * sun", "fixity check (viva-archive verify), "
+     "cron in WIB: weekly"),
     ("--jobs", "jobs", ",".join(JOB_NAMES), "jobs to run, comma-separated"),
     ("--timeout", "crawl_timeout", "45m", "time limit of one crawl"),
     ("--grace", "stop_grace", "30s", "time a stopped crawl gets to shut down before a kill"),
@@ -113,6 +121,9 @@ def config_from(argv: Sequence[str] | None, settings: Settings | None = None) ->
             "backfill",
             parse_cron(args.backfill_cron, "--backfill-cron", WIB),
             backfill_window(backfill_days),
+        ),
+        VERIFY_JOB: JobSpec(
+            VERIFY_JOB, parse_cron(args.verify_cron, "--verify-cron", WIB), fixed(VERIFY_JOB)
         ),
     }
     return DaemonConfig(

@@ -5,8 +5,10 @@ home page and the metrics: every mode's latest settled run checked against the s
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from storage.browse import ArchiveBrowser
+from storage.clock import iso_timestamp
 from viva_militer_archive.scheduling.health import (
     THRESHOLDS,
     HealthPolicy,
@@ -30,8 +32,31 @@ def daemon_policy(settings: Settings) -> HealthPolicy:
     )
 
 
+def last_verification(browser: ArchiveBrowser) -> dict[str, Any] | None:
+    """When the archive was last verified (``viva-archive verify``) and the problems found;
+    None when it never was."""
+    verification = browser.last_verification()
+    if verification is None:
+        return None
+    return {
+        "finished_at": iso_timestamp(verification.finished_at),
+        "problems": verification.problems,
+    }
+
+
+def verification_warning(verification: dict[str, Any] | None) -> str | None:
+    """The warning a verification that found problems gives (None: clean or never run)."""
+    if verification is None or not verification["problems"]:
+        return None
+    return (
+        f"the verification of {verification['finished_at']} found {verification['problems']} "
+        "problems (viva-archive verify lists them)"
+    )
+
+
 def current_warnings(browser: ArchiveBrowser, policy: HealthPolicy) -> list[str]:
-    """The health warnings that hold now (empty: healthy, or no run yet)."""
+    """The health warnings that hold now (empty: healthy, or no run yet), the last
+    verification's included."""
     runs = browser.recent_runs(RUNS_CONSIDERED)
     now = datetime.now(UTC)
     latest_per_mode = {}
@@ -43,4 +68,5 @@ def current_warnings(browser: ArchiveBrowser, policy: HealthPolicy) -> list[str]
         for warning in health_warnings(runs, run, policy, now):
             if warning not in warnings:
                 warnings.append(warning)
-    return warnings
+    fixity = verification_warning(last_verification(browser))
+    return [*warnings, fixity] if fixity else warnings

@@ -47,7 +47,8 @@ def _figures(run: CrawlRun) -> dict[str, float]:
 
 class ArchiveCollector(Collector):
     """Articles by status, revisions, the extraction-warning share, the last good run per mode,
-    the latest settled run per mode, and the drops of the recent runs by reason."""
+    the latest settled run per mode, the drops of the recent runs by reason, and the last
+    verification."""
 
     def __init__(self, browser: ArchiveBrowser) -> None:
         self.browser = browser
@@ -77,6 +78,25 @@ class ArchiveCollector(Collector):
             last_ok.add_metric([mode], finished_at.timestamp())
         yield last_ok
         yield from self._runs(self.browser.recent_runs(RECENT_RUNS))
+        yield from self._verification()
+
+    def _verification(self) -> Iterator[Metric]:
+        """When the last ``viva-archive verify`` ended and the problems it found (no sample
+        before the first verification)."""
+        verified = _gauge(
+            "last_verification_timestamp_seconds",
+            "When the last fixity verification (viva-archive verify) ended (Unix time).",
+        )
+        problems = _gauge(
+            "last_verification_problems",
+            "Problems the last fixity verification found (alert on > 0).",
+        )
+        last = self.browser.last_verification()
+        if last is not None:
+            verified.add_metric([], last.finished_at.timestamp())
+            problems.add_metric([], last.problems)
+        yield verified
+        yield problems
 
     def _runs(self, runs: list[CrawlRun]) -> Iterator[Metric]:
         latest: dict[str, CrawlRun] = {}

@@ -13,18 +13,27 @@ from storage.browse import Change
 from storage.filters import ArticleFilters
 from viva_militer_archive.web.api import ERRORS, Reader
 from viva_militer_archive.web.feeds import ATOM_TYPE, FEED_ENTRIES, Entry, atom, entry_urn
-from viva_militer_archive.web.health import current_warnings
+from viva_militer_archive.web.health import current_warnings, last_verification
 from viva_militer_archive.web.metrics import exposition
 from viva_militer_archive.web.params import Name, article_filters
 
 router = APIRouter(responses=ERRORS)
 
 
+class Verification(BaseModel):
+    """The last ``viva-archive verify``: when it ended, how many problems it found."""
+
+    finished_at: str
+    problems: int
+
+
 class Health(BaseModel):
-    """``ok`` when the scheduler's health rules hold, else ``unhealthy`` with the reasons."""
+    """``ok`` when the scheduler's health rules hold and the last verification found no
+    problem, else ``unhealthy`` with the reasons; ``last_verification`` once there was one."""
 
     status: str
     warnings: list[str]
+    last_verification: Verification | None = None
 
 
 @router.get(
@@ -35,7 +44,10 @@ class Health(BaseModel):
 )
 def healthz(reader: Reader) -> JSONResponse:
     warnings = current_warnings(reader.browser, reader.health)
-    body = {"status": "unhealthy" if warnings else "ok", "warnings": warnings}
+    body: dict[str, Any] = {"status": "unhealthy" if warnings else "ok", "warnings": warnings}
+    verification = last_verification(reader.browser)
+    if verification is not None:
+        body["last_verification"] = verification
     return JSONResponse(body, status_code=503 if warnings else 200)
 
 
