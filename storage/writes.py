@@ -17,6 +17,7 @@ from storage.batching import chunks
 from storage.dialects import execute_upsert, upsert
 from storage.engine import get_session_factory
 from storage.models import Article
+from storage.outbox import article_watches, record_article_events, record_gone_events
 from storage.records import article_row, content_columns
 from storage.revisions import append_revisions, complete_captures
 from storage.validation import check_item
@@ -101,6 +102,8 @@ class ArchiveWriter:
                 )
             append_revisions(session, by_id, contents, written, now, run_id=run_id, source=source)
             complete_captures(session, [by_id[key] for key in result.unchanged])
+            if source != "import":  # an import replays history: nobody is told of it
+                _record_written(session, by_id, written, now)
         return result
 
     def mark_gone(self, article_ids: Iterable[int], *, now: datetime | None = None) -> list[int]:
@@ -117,6 +120,7 @@ class ArchiveWriter:
                     .returning(Article.article_id)
                 )
                 marked.extend(session.scalars(stmt))
+            record_gone_events(session, sorted(marked), now)
         return sorted(marked)
 
     def store_reextracted(
@@ -158,7 +162,25 @@ class ArchiveWriter:
             append_revisions(
                 session, by_id, contents, written, now, run_id=None, source="reextract"
             )
+            _record_written(session, by_id, written, now)
         return sorted(written)
+
+
+def _record_written(
+    session: Session,
+    items: Mapping[int, Mapping[str, Any]],
+    written: Mapping[int, int],
+    now: datetime,
+) -> None:
+    """Alert events for what a write archived: revision 1 is ``new``, a later one ``changed``
+    (an unchanged recheck writes no revision, so it tells nobody anything)."""
+    watches = article_watches(session)
+    if not watches or not written:
+        return
+    for kind, wanted in (("new", lambda n: n == 1), ("changed", lambda n: n > 1)):
+        changed = [(items[key], n) for key, n in written.items() if wanted(n)]
+        if changed:
+            record_article_events(session, kind, changed, now, watches)
 
 
 def _insert_absent(session: Session, rows: list[dict[str, Any]]) -> dict[int, int]:
