@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.engine import get_session_factory
-from storage.models import WATCH_EVENTS, Watch
-from storage.outbox import HEALTH
+from storage.models import WATCH_EVENTS, Article, Watch
+from storage.outbox import HEALTH, add_event
 from storage.word_forms import parse_query
 
 MAX_NAME = 80
@@ -127,3 +127,15 @@ class WatchStore:
         with self.sessions.begin() as session:
             if not session.execute(delete(Watch).where(Watch.name == name)).rowcount:
                 raise WatchError(f"no watch named {name!r} (see: viva-archive watch list)")
+
+
+def record_test_event(store: WatchStore, name: str, now: datetime) -> str:
+    """A ``test`` event for the watch ``name`` (about the newest archived article, if any), with a
+    pending delivery to each of its destinations; its event id."""
+    with store.sessions.begin() as session:
+        watch = session.scalar(select(Watch).where(Watch.name == name))
+        if watch is None:
+            raise WatchError(f"no watch named {name!r} (see: viva-archive watch list)")
+        newest = session.scalar(select(func.max(Article.article_id)))
+        detail = {"sample": True, "note": "a test event sent by `viva-archive watch test`"}
+        return add_event(session, watch, "test", now, article_id=newest, detail=detail)

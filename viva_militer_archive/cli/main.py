@@ -13,6 +13,7 @@ from sqlalchemy.exc import DatabaseError
 from storage.config import ConfigError, resolve_database_url
 from storage.migrate import SchemaTooNewError
 from viva_militer_archive.cli import (
+    alerts,
     crawl,
     db,
     demo,
@@ -25,6 +26,7 @@ from viva_militer_archive.cli import (
     serve,
     show,
     stats,
+    watch,
 )
 from viva_militer_archive.cli.arguments import OneLineParser
 from viva_militer_archive.cli.errors import CliError, database_error
@@ -59,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_parser(subparsers)
     sample.add_parser(subparsers)
     serve.add_parser(subparsers)
+    watch.add_parser(subparsers)
+    alerts.add_parser(subparsers)
     return parser
 
 
