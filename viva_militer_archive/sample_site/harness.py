@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
     from viva_militer_archive.sample_site.render import ArticleSpec
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 """The checkout (``scrapy crawl`` finds ``scrapy.cfg`` here)."""
 
 FAST_SETTINGS = {

@@ -33,6 +33,12 @@ def crawl_command(mode_arguments: Mapping[str, str], settings: Sequence[str]) ->
     return command
 
 
+def alerts_command() -> list[str]:
+    """``python -m viva_militer_archive.cli.main alerts deliver`` (the archive's URL goes in the
+    environment, secrets too: nothing secret on the command line)."""
+    return [sys.executable, "-m", "viva_militer_archive.cli.main", "alerts", "deliver"]
+
+
 @dataclass(slots=True)
 class ChildResult:
     """How a crawl child ended."""

@@ -10,12 +10,18 @@ from types import FrameType
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler.arguments import WIB
 from crawler.outcome import EXIT_ALREADY_RUNNING, EXIT_OK
 from storage.models import CrawlRun
 from storage.runs import RunJournal
-from viva_militer_archive.scheduling.child import ChildResult, CrawlChild, crawl_command
+from viva_militer_archive.scheduling.child import (
+    ChildResult,
+    CrawlChild,
+    alerts_command,
+    crawl_command,
+)
 from viva_militer_archive.scheduling.health import health_warnings
 from viva_militer_archive.scheduling.jobs import JobSpec
 from viva_militer_archive.scheduling.options import DaemonConfig
@@ -24,6 +30,9 @@ log = logging.getLogger("scheduler")
 
 MISFIRE_GRACE_SECONDS = 15 * 60
 """A run that starts up to 15 minutes late still runs (APScheduler's default is 1 second)."""
+ALERTS_TIMEOUT = 10 * 60.0
+"""Time limit of one ``alerts deliver`` child (each request has its own, far shorter one)."""
+ALERTS_JOB = "alerts"
 
 
 def worst_exit_code(codes: list[int]) -> int:
@@ -44,6 +53,7 @@ class Daemon:
         self.stopping = threading.Event()
         self._children: set[CrawlChild] = set()
         self._lock = threading.Lock()
+        self._delivering = threading.Lock()
 
     # -- one run -----------------------------------------------------------------------------
 
@@ -51,26 +61,49 @@ class Daemon:
         """Run job ``name`` once, to the end; returns the crawl's exit code."""
         spec = next(job for job in self.config.jobs if job.name == name)
         arguments = spec.arguments()
-        child = CrawlChild(
-            crawl_command(arguments, self.config.settings),
-            timeout=self.config.timeout,
+        child = self._child(crawl_command(arguments, self.config.settings), self.config.timeout)
+        opened = datetime.now(UTC) - timedelta(seconds=5)
+        log.info("Run %s started: %s", name, " ".join(f"{k}={v}" for k, v in arguments.items()))
+        result = self._supervise(child)
+        if result is None:
+            return EXIT_OK
+        run = self._settle(result, opened)
+        self._report(spec, result, run)
+        self.deliver_alerts()  # what the crawl archived is told at once, not a minute later
+        return result.exit_code
+
+    def deliver_alerts(self) -> int:
+        """Run ``alerts deliver`` in a child of its own (a crawl never waits on a receiver);
+        skipped while another delivery runs."""
+        if not self._delivering.acquire(blocking=False):
+            return EXIT_OK
+        try:
+            result = self._supervise(self._child(alerts_command(), ALERTS_TIMEOUT))
+        finally:
+            self._delivering.release()
+        if result is not None and result.exit_code != EXIT_OK:
+            log.error("Alert delivery ended with exit code %d", result.exit_code)
+        return EXIT_OK if result is None else result.exit_code
+
+    def _child(self, command: list[str], timeout: float) -> CrawlChild:
+        return CrawlChild(
+            command,
+            timeout=timeout,
             grace=self.config.grace,
             environment={"DATABASE_URL": self.database_url},  # its password stays out of argv
         )
+
+    def _supervise(self, child: CrawlChild) -> ChildResult | None:
+        """Run ``child`` to its end, stoppable by :meth:`stop` (None: the daemon is stopping)."""
         with self._lock:
             if self.stopping.is_set():
-                return EXIT_OK
+                return None
             self._children.add(child)
-        opened = datetime.now(UTC) - timedelta(seconds=5)
-        log.info("Run %s started: %s", name, " ".join(f"{k}={v}" for k, v in arguments.items()))
         try:
-            result = child.run()
+            return child.run()
         finally:
             with self._lock:
                 self._children.discard(child)
-        run = self._settle(result, opened)
-        self._report(spec, result, run)
-        return result.exit_code
 
     def _settle(self, result: ChildResult, opened: datetime) -> CrawlRun | None:
         """Record what the child could not: a time limit, a stop, a crash."""
@@ -112,7 +145,7 @@ class Daemon:
     def serve(self) -> int:
         """Schedule every job until SIGTERM/SIGINT, then stop the crawls and exit 0."""
         scheduler = BackgroundScheduler(
-            executors={"default": ThreadPoolExecutor(max_workers=len(self.config.jobs))},
+            executors={"default": ThreadPoolExecutor(max_workers=len(self.config.jobs) + 1)},
             job_defaults={
                 "coalesce": True,
                 "max_instances": 1,
@@ -126,6 +159,10 @@ class Daemon:
                 self.run_job, spec.trigger, args=[spec.name], id=spec.name, name=spec.name,
                 replace_existing=True, **extra,
             )  # fmt: skip
+        scheduler.add_job(
+            self.deliver_alerts, IntervalTrigger(seconds=self.config.alerts_every, timezone=WIB),
+            id=ALERTS_JOB, name=ALERTS_JOB, replace_existing=True,
+        )  # fmt: skip
         wake = threading.Event()
 
         def on_signal(signum: int, _frame: FrameType | None) -> None:

@@ -30,6 +30,8 @@ class DaemonConfig:
     health: HealthPolicy
     once: bool
     database_url: str | None
+    alerts_every: float = 60.0
+    """Seconds between two ``viva-archive alerts deliver`` runs (besides one after each crawl)."""
 
 
 ENV_OPTIONS: tuple[tuple[str, str, str | None, str], ...] = (
@@ -40,6 +42,8 @@ ENV_OPTIONS: tuple[tuple[str, str, str | None, str], ...] = (
     ("--backfill-days", "VIVA_BACKFILL_DAYS", "3", "days the nightly backfill covers"),
     ("--jobs", "VIVA_JOBS", ",".join(JOB_NAMES), "jobs to run, comma-separated"),
     ("--timeout", "VIVA_CRAWL_TIMEOUT", "45m", "time limit of one crawl"),
+    ("--alerts-every", "VIVA_ALERTS_EVERY", "1m", "how often pending alerts are delivered "
+     "(also after every crawl)"),
     ("--grace", "VIVA_STOP_GRACE", "30s", "time a stopped crawl gets to shut down before a kill"),
     ("--max-failures", "VIVA_MAX_FAILURES", "3", "warn after this many failed runs in a row"),
     ("--stale-after", "VIVA_STALE_AFTER", "6h", "warn when latest runs find nothing this long"),
@@ -131,4 +135,5 @@ def config_from(argv: Sequence[str] | None) -> DaemonConfig:
         ),
         once=args.once,
         database_url=args.database_url,
+        alerts_every=parse_duration(args.alerts_every, "--alerts-every").total_seconds(),
     )
