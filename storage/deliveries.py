@@ -3,7 +3,6 @@ recording how it went, and what the CLI, the web reader and ``/metrics`` show of
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -12,7 +11,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.engine import get_session_factory
-from storage.models import DELIVERY_STATUSES, AlertDelivery, AlertEvent, Watch
+from storage.models import DELIVERY_STATUSES, AlertDelivery, AlertEvent, Article, Watch
 
 CLAIM_LEASE = timedelta(minutes=5)
 """How long a claimed delivery is left to its sender before another run may try it again (a
@@ -56,6 +55,19 @@ class DeliveryRow:
     next_attempt_at: datetime
     sent_at: datetime | None
     last_error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class WatchEvent:
+    """An event as the web reader lists it."""
+
+    event_id: str
+    kind: str
+    article_id: int | None
+    revision: int | None
+    created_at: datetime
+    title: str | None
+    detail: dict[str, Any]
 
 
 _COLUMNS = (
@@ -160,25 +172,32 @@ class DeliveryQueue:
         with self.sessions() as session:
             return [DeliveryRow(*row) for row in session.execute(stmt)]
 
-    def events(self, watch: str, limit: int = 50) -> Sequence[AlertEvent]:
-        """A watch's latest events, newest first."""
+    def events(self, watch: str, limit: int = 50) -> list[WatchEvent]:
+        """A watch's latest events with the title of their article, newest first."""
         stmt = (
-            select(AlertEvent)
+            select(
+                AlertEvent.event_id,
+                AlertEvent.kind,
+                AlertEvent.article_id,
+                AlertEvent.revision,
+                AlertEvent.created_at,
+                Article.title,
+                AlertEvent.detail,
+            )
             .join(Watch, Watch.id == AlertEvent.watch_id)
+            .outerjoin(Article, Article.article_id == AlertEvent.article_id)
             .where(Watch.name == watch)
             .order_by(AlertEvent.id.desc())
             .limit(limit)
         )
         with self.sessions() as session:
-            found = session.scalars(stmt).all()
-            session.expunge_all()
-        return found
+            return [WatchEvent(*row) for row in session.execute(stmt)]
 
     def counts(self) -> dict[str, int]:
         """Deliveries by status (every status present, 0 when none)."""
         stmt = select(AlertDelivery.status, func.count()).group_by(AlertDelivery.status)
         with self.sessions() as session:
-            found = dict(session.execute(stmt).tuples().all())
+            found = {status: count for status, count in session.execute(stmt)}
         return {status: int(found.get(status, 0)) for status in DELIVERY_STATUSES}
 
     def oldest_pending(self) -> datetime | None:
