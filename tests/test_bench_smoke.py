@@ -43,6 +43,7 @@ TINY: dict[str, list[str]] = {
     "limits.py": ["--articles", "5"],
     "search.py": ["--articles", "50", "--words", "50"],
     "recover.py": ["--articles", "20"],
+    "alerts.py": ["--articles", "40", "--repeat", "1", "--receiver-delay", "0.2"],
     "web.py": [
         "--articles", "200", "--seconds", "1", "--warmup", "0", "--concurrency", "2",
         "--workers", "2", "--port", "{port}",
