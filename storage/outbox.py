@@ -5,7 +5,8 @@ receivers drop repeats by the event's stable id)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -34,51 +35,47 @@ def article_watches(session: Session) -> dict[int, tuple[Watch, WatchRule]]:
     }
 
 
-def add_event(
-    session: Session,
-    watch: Watch | int,
-    kind: str,
-    now: datetime,
-    *,
-    article_id: int | None = None,
-    revision: int | None = None,
-    detail: Mapping[str, Any] | None = None,
-    destinations: Iterable[str] | None = None,
-) -> str:
-    """Record one event and a pending delivery to each destination of its watch; its id."""
-    if isinstance(watch, int):
-        watch = session.get_one(Watch, watch)
-    event_id = new_event_id()
-    key = session.scalar(
-        insert(AlertEvent)
-        .values(
-            event_id=event_id,
-            watch_id=watch.id,
-            kind=kind,
-            article_id=article_id,
-            revision=revision,
-            detail=dict(detail or {}),
-            created_at=now,
-        )
-        .returning(AlertEvent.id)
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """An event to record for a watch."""
+
+    watch: Watch
+    kind: str
+    article_id: int | None = None
+    revision: int | None = None
+    detail: Mapping[str, Any] = field(default_factory=dict)
+
+
+def add_events(session: Session, events: Sequence[NewEvent], now: datetime) -> list[str]:
+    """Record events and a pending delivery to each destination of their watch, in two
+    multi-row statements whatever their number; their event ids, in order."""
+    if not events:
+        return []
+    ids = [new_event_id() for _ in events]
+    rows = [
+        {"event_id": event_id, "watch_id": event.watch.id, "kind": event.kind,
+         "article_id": event.article_id, "revision": event.revision,
+         "detail": dict(event.detail), "created_at": now}
+        for event_id, event in zip(ids, events, strict=True)
+    ]  # fmt: skip
+    inserted = session.execute(
+        insert(AlertEvent).returning(AlertEvent.event_id, AlertEvent.id), rows
     )
-    targets = list(watch.destinations if destinations is None else destinations)
-    if targets:
-        session.execute(
-            insert(AlertDelivery),
-            [
-                {
-                    "event_id": key,
-                    "destination": target,
-                    "status": "pending",
-                    "attempts": 0,
-                    "next_attempt_at": now,
-                    "created_at": now,
-                }
-                for target in targets
-            ],
-        )
-    return event_id
+    keys = {event_id: key for event_id, key in inserted}
+    deliveries = [
+        {"event_id": keys[event_id], "destination": target, "status": "pending",
+         "attempts": 0, "next_attempt_at": now, "created_at": now}
+        for event_id, event in zip(ids, events, strict=True)
+        for target in event.watch.destinations
+    ]  # fmt: skip
+    if deliveries:
+        session.execute(insert(AlertDelivery), deliveries)
+    return ids
+
+
+def add_event(session: Session, event: NewEvent, now: datetime) -> str:
+    """Record one event (see :func:`add_events`); its id."""
+    return add_events(session, [event], now)[0]
 
 
 def record_article_events(
@@ -94,19 +91,12 @@ def record_article_events(
     rules = [rule for _, rule in watches.values() if kind in rule.events]
     if not rules:
         return 0
-    count = 0
-    for article, revision in changed:
-        for watch_id in matching_watches(rules, kind, article):
-            add_event(
-                session,
-                watches[watch_id][0],
-                kind,
-                now,
-                article_id=int(article["article_id"]),
-                revision=revision,
-            )
-            count += 1
-    return count
+    events = [
+        NewEvent(watches[watch_id][0], kind, int(article["article_id"]), revision)
+        for article, revision in changed
+        for watch_id in matching_watches(rules, kind, article)
+    ]
+    return len(add_events(session, events, now))
 
 
 def record_gone_events(session: Session, article_ids: list[int], now: datetime) -> int:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storage.engine import get_session_factory
 from storage.models import WATCH_EVENTS, Article, Watch
-from storage.outbox import HEALTH, add_event
+from storage.outbox import HEALTH, NewEvent, add_event
 from storage.word_forms import parse_query
 
 MAX_NAME = 80
@@ -138,4 +138,4 @@ def record_test_event(store: WatchStore, name: str, now: datetime) -> str:
             raise WatchError(f"no watch named {name!r} (see: viva-archive watch list)")
         newest = session.scalar(select(func.max(Article.article_id)))
         detail = {"sample": True, "note": "a test event sent by `viva-archive watch test`"}
-        return add_event(session, watch, "test", now, article_id=newest, detail=detail)
+        return add_event(session, NewEvent(watch, "test", newest, detail=detail), now)

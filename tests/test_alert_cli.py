@@ -99,7 +99,7 @@ def test_a_kill_between_write_and_delivery_delivers_exactly_once(archive_url: st
         first = viva("--database-url", archive_url, "alerts", "deliver", env=ENV)
         second = viva("--database-url", archive_url, "alerts", "deliver", env=ENV)
     assert "alerts: 3 sent, 0 to retry, 0 failed" in first.stdout, first.stderr
-    assert "alerts: 0 sent" in second.stdout
+    assert second.returncode == 0 and second.stdout == ""  # nothing due: nothing said
     ids = hooks.accepted_ids()
     assert len(ids) == 3 == len(set(ids)) and hooks.bad_signatures == 0
     assert sorted(p["article"]["article_id"] for p in hooks.accepted) == [41, 42, 43]

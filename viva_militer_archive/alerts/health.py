@@ -10,7 +10,7 @@ from sqlalchemy import select
 from storage.browse import ArchiveBrowser
 from storage.engine import get_session_factory
 from storage.models import Watch
-from storage.outbox import HEALTH, add_event
+from storage.outbox import HEALTH, NewEvent, add_event
 from viva_militer_archive.web.health import current_warnings, daemon_policy
 
 
@@ -28,7 +28,7 @@ def announce_health(url: str | None, now: datetime) -> int:
             if HEALTH not in (watch.events or ()) or bool(watch.health_warnings) == bool(warnings):
                 continue
             kind = HEALTH if warnings else "recovered"
-            add_event(session, watch, kind, now, detail={"warnings": warnings})
+            add_event(session, NewEvent(watch, kind, detail={"warnings": warnings}), now)
             watch.health_warnings = list(warnings)
             recorded += 1
     return recorded

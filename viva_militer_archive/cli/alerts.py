@@ -59,7 +59,8 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_deliver(args: argparse.Namespace) -> int:
     """Announce health changes to health watches, then send what is due; exit 0 even when some
-    destination failed (its deliveries wait for the next run), as the daemon runs it."""
+    destination failed (its deliveries wait for the next run), as the daemon runs it. Silent
+    when nothing was due."""
     url = open_archive(args.database_url)
     settings = settings_or_fail()
     try:
@@ -67,6 +68,8 @@ def run_deliver(args: argparse.Namespace) -> int:
     except ScheduleError as exc:
         print(f"viva-archive: warning: health not checked: {exc}", file=sys.stderr)
     report = Deliverer(url, settings).run()
+    if report.sent + report.retrying + report.failed + report.deferred == 0:
+        return 0  # nothing was due: no line every minute in the daemon's log
     print(f"alerts: {report.line()}")
     for destination, error in sorted(report.errors.items()):
         print(f"  {destination}: {error}")
