@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import literal_column, null, update
+from sqlalchemy import literal_column, null, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.batching import chunks
@@ -139,6 +139,7 @@ class ArchiveWriter:
         contents = {key: content_columns(item) for key, item in by_id.items()}
         written: dict[int, int] = {}
         with self.sessions.begin() as session:
+            hashes = _content_hashes(session, list(by_id))
             fresh = [key for key, item in by_id.items() if int(item["based_on"]) == 0]
             if fresh:
                 rows = [article_row(by_id[key], contents[key], now) for key in fresh]
@@ -162,7 +163,11 @@ class ArchiveWriter:
             append_revisions(
                 session, by_id, contents, written, now, run_id=None, source="reextract"
             )
-            _record_written(session, by_id, written, now)
+            # a new reading of the same text (tags, dates...) tells nobody anything
+            retold = {
+                k: n for k, n in written.items() if hashes.get(k) != contents[k]["content_hash"]
+            }
+            _record_written(session, by_id, retold, now)
         return sorted(written)
 
 
@@ -181,6 +186,16 @@ def _record_written(
         changed = [(items[key], n) for key, n in written.items() if wanted(n)]
         if changed:
             record_article_events(session, kind, changed, now, watches)
+
+
+def _content_hashes(session: Session, article_ids: list[int]) -> dict[int, str]:
+    """The current content hash of each archived article of ``article_ids``."""
+    stmt = select(Article.article_id, Article.content_hash)
+    return {
+        key: value
+        for part in chunks(article_ids)
+        for key, value in session.execute(stmt.where(Article.article_id.in_(part)))
+    }
 
 
 def _insert_absent(session: Session, rows: list[dict[str, Any]]) -> dict[int, int]:

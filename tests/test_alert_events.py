@@ -63,6 +63,9 @@ def test_imports_and_unchanged_reextractions_tell_nobody(archive_url: str) -> No
     writer.store_reextracted([make_item(5, body="Teks yang dibaca ulang.", based_on=1)])
     writer.store_reextracted([make_item(5, body="Lagi.", based_on=1)])  # stale: not written
     assert events(archive_url) == [("all", "changed", 5, 2)]
+    same_text = make_item(5, body="Teks yang dibaca ulang.", tags=["Baru"], based_on=2)
+    assert writer.store_reextracted([same_text]) == [5]  # a new revision, the same text
+    assert events(archive_url) == [("all", "changed", 5, 2)]
 
 
 def test_a_failed_write_leaves_no_event(archive_url: str) -> None:
