@@ -59,16 +59,19 @@ class PayloadBuilder:
     def __init__(self, browser: ArchiveBrowser, reader_url: str | None) -> None:
         self.browser = browser
         self.reader_url = reader_url
-        self._cache: dict[str, dict[str, Any]] = {}
+        self._bodies: dict[str, bytes] = {}
 
     def payload(self, due: DueDelivery) -> dict[str, Any]:
         """The event as JSON-ready data."""
-        if due.event_id not in self._cache:
-            self._cache[due.event_id] = json.loads(self.body(due))
-        return self._cache[due.event_id]
+        return json.loads(self.body(due))  # type: ignore[no-any-return]
 
     def body(self, due: DueDelivery) -> bytes:
-        """The event as the exact bytes a webhook posts (and signs)."""
+        """The event as the exact bytes a webhook posts (and signs), built once per run."""
+        if due.event_id not in self._bodies:
+            self._bodies[due.event_id] = self._build(due)
+        return self._bodies[due.event_id]
+
+    def _build(self, due: DueDelivery) -> bytes:
         data: dict[str, Any] = {
             "event": due.kind,
             "event_id": due.event_id,
