@@ -65,9 +65,13 @@ def delivering(url: str, every: float) -> Iterator[None]:
     env = {**os.environ, "DATABASE_URL": url, "VIVA_WEBHOOK_SECRET": "bench-secret"}
     command = [sys.executable, "-m", "viva_militer_archive.cli.main", "alerts", "deliver"]
 
+    running: list[subprocess.Popen[bytes]] = []
+
     def loop() -> None:
         while not stop.is_set():
-            subprocess.run(command, env=env, capture_output=True, check=False)
+            child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+            running[:] = [child]
+            child.wait()
             stop.wait(every)
 
     thread = threading.Thread(target=loop, daemon=True)
@@ -76,6 +80,8 @@ def delivering(url: str, every: float) -> Iterator[None]:
         yield
     finally:
         stop.set()
+        for child in running:  # the crawl is over: a delivery still at work is not measured
+            child.terminate()
         thread.join()
 
 
@@ -105,7 +111,7 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=400)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--backend", default="sqlite", help="sqlite or postgresql")
-    parser.add_argument("--receiver-delay", type=float, default=2.0, help="seconds per request")
+    parser.add_argument("--receiver-delay", type=float, default=1.0, help="seconds per request")
     parser.add_argument("--deliver-every", type=float, default=5.0, help="seconds between runs")
     args = parser.parse_args()
     since = f"since={backfill_since(args.articles)}"

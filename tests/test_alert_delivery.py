@@ -112,6 +112,14 @@ def test_a_final_refusal_fails_at_once_and_blocks_no_one(archive_url: str) -> No
     assert failed.last_error == "HTTP 404; 1 attempts"
 
 
+def test_a_spent_time_budget_leaves_the_rest_to_the_next_run(archive_url: str) -> None:
+    with webhook_receiver() as hooks:
+        archive_two(archive_url, "rudal", f"webhook:{hooks.url}")
+        first = Deliverer(archive_url, SETTINGS).run(budget=-1)
+        second = Deliverer(archive_url, SETTINGS).run()
+    assert (first.sent, first.deferred, second.sent) == (0, 2, 2) and len(hooks.requests) == 2
+
+
 def test_email_digest_through_a_real_smtp_server(archive_url: str) -> None:
     with smtp_server() as box:
         archive_two(archive_url, "rudal", "email:analyst@example.org")

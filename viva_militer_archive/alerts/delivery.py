@@ -32,6 +32,9 @@ RETRY_BASE = 10.0
 """Seconds before the first retry; each further retry waits twice as long."""
 RETRY_FOR = timedelta(days=1)
 """How long a delivery is retried before it is kept as failed."""
+RUN_BUDGET = 50.0
+"""Seconds one run may spend sending before it leaves the rest to the next run (the daemon
+starts one a minute: a slow receiver must not keep one run going for hours)."""
 
 
 def retry_base_from_env() -> float:
@@ -83,7 +86,8 @@ class DeliveryReport:
     retrying: int = 0
     failed: int = 0
     deferred: int = 0
-    """Left for a later run because their destination failed earlier in this one."""
+    """Left for a later run: their destination failed earlier in this one, or the run's time
+    budget was spent."""
     errors: dict[str, str] = field(default_factory=dict)
     """Destination -> the last error it gave in this run."""
 
@@ -110,13 +114,15 @@ class Deliverer:
         self.settings = settings
         self.clock = clock
 
-    def run(self, *, event_id: str | None = None) -> DeliveryReport:
-        """Send what is due now (only ``event_id``'s deliveries when given)."""
+    def run(self, *, event_id: str | None = None, budget: float = RUN_BUDGET) -> DeliveryReport:
+        """Send what is due now (only ``event_id``'s deliveries when given); after ``budget``
+        seconds the rest is left, untouched, to the next run."""
         report = DeliveryReport()
         now = self.clock()
+        deadline = time.monotonic() + budget
         for unit in _units(self.queue.due(now, event_id=event_id)):
             destination = unit[0].destination
-            if destination in report.errors:
+            if destination in report.errors or time.monotonic() > deadline:
                 report.deferred += len(unit)
                 continue
             claimed = [due for due in unit if self.queue.claim(due.id, now)]

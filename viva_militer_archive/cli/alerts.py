@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from storage.clock import display_time
 from storage.deliveries import DeliveryQueue
-from viva_militer_archive.alerts.delivery import Deliverer
+from viva_militer_archive.alerts.delivery import RUN_BUDGET, Deliverer
 from viva_militer_archive.alerts.health import announce_health
 from viva_militer_archive.cli.archive import open_archive
 from viva_militer_archive.cli.arguments import positive
@@ -27,6 +27,10 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.set_defaults(handler=run_list)
     commands = parser.add_subparsers(dest="alerts_command", metavar="SUBCOMMAND")
     deliver = commands.add_parser("deliver", help="send every due event once (the daemon does)")
+    deliver.add_argument(
+        "--max-seconds", type=positive, default=int(RUN_BUDGET), metavar="N",
+        help=f"leave what is still due after N seconds to the next run (default {RUN_BUDGET:g})",
+    )  # fmt: skip
     deliver.set_defaults(handler=run_deliver)
 
 
@@ -67,7 +71,7 @@ def run_deliver(args: argparse.Namespace) -> int:
         announce_health(url, datetime.now(UTC))
     except ScheduleError as exc:
         print(f"viva-archive: warning: health not checked: {exc}", file=sys.stderr)
-    report = Deliverer(url, settings).run()
+    report = Deliverer(url, settings).run(budget=args.max_seconds)
     if report.sent + report.retrying + report.failed + report.deferred == 0:
         return 0  # nothing was due: no line every minute in the daemon's log
     print(f"alerts: {report.line()}")
