@@ -8,6 +8,7 @@ of a batch in Python keeps the write transaction to one small read of the watche
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,10 +34,11 @@ class WatchRule:
         return cls(watch.id, words, filters, frozenset(watch.events or ()))
 
 
-def article_tokens(article: Mapping[str, Any]) -> set[str]:
-    """The folded words of the title and body, as both search indexes hold them."""
+def article_tokens(article: Mapping[str, Any]) -> list[str]:
+    """The folded words of the title and body, as both search indexes hold them: sorted and
+    unique, so a word start is found by bisection instead of a scan."""
     text = f"{article.get('title') or ''}\n{article.get('body') or ''}"
-    return {fold(word) for word in WORD_RE.findall(text)}
+    return sorted({fold(word) for word in WORD_RE.findall(text)})
 
 
 def _names(values: Sequence[str] | None) -> set[str]:
@@ -52,9 +54,20 @@ def passes_filters(filters: ArticleFilters, article: Mapping[str, Any]) -> bool:
     return not (filters.author and filters.author.casefold() not in _names(article.get("authors")))
 
 
-def has_words(words: Sequence[QueryWord], tokens: set[str]) -> bool:
-    """Whether every query word occurs among ``tokens`` as one of its forms."""
-    return all(any(word.matches(token) for token in tokens) for word in words)
+def _occurs(word: QueryWord, tokens: list[str]) -> bool:
+    """Whether a token of the sorted ``tokens`` is a match of ``word`` (as ``word.matches``)."""
+    for form in word.forms if word.prefix else (word.word,):
+        at = bisect_left(tokens, form)
+        if at < len(tokens) and (
+            tokens[at].startswith(form) if word.prefix else tokens[at] == form
+        ):
+            return True
+    return False
+
+
+def has_words(words: Sequence[QueryWord], tokens: list[str]) -> bool:
+    """Whether every query word occurs among the sorted ``tokens`` as one of its forms."""
+    return all(_occurs(word, tokens) for word in words)
 
 
 def matching_watches(
@@ -66,5 +79,5 @@ def matching_watches(
     ]
     if not wanted:
         return []
-    tokens = article_tokens(article) if any(rule.words for rule in wanted) else set()
+    tokens = article_tokens(article) if any(rule.words for rule in wanted) else []
     return [rule.watch_id for rule in wanted if has_words(rule.words, tokens)]
