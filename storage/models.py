@@ -243,3 +243,70 @@ class Verification(Base):
     problems: Mapped[int] = mapped_column(Integer, default=0)
     problem_lines: Mapped[JsonList]
     """The first problems found, one line each (file, offset, article)."""
+
+
+WATCH_EVENTS = ("new", "changed", "gone")
+"""What an article watch may ask to be told about (a health watch gets ``health``)."""
+DELIVERY_STATUSES = ("pending", "sent", "failed")
+
+
+class Watch(Base):
+    """Something a person follows: a query and filters as search takes them, the events wanted
+    and where to send them; or (``health``) the daemon's health warnings."""
+
+    __tablename__ = "watches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    query: Mapped[str | None] = mapped_column(Text)
+    subchannel: Mapped[str | None] = mapped_column(String(80))
+    tag: Mapped[str | None] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(Text)
+    events: Mapped[JsonList]
+    """``new``, ``changed``, ``gone`` (article watches) or ``health``."""
+    destinations: Mapped[JsonList]
+    """``webhook:URL`` and ``email:ADDRESS`` strings, each delivered on its own."""
+    health_warnings: Mapped[JsonList]
+    """A health watch: the warnings last announced (so each change is sent once)."""
+    created_at: Mapped[Timestamp]
+
+
+class AlertEvent(Base):
+    """The outbox: one event for one watch, written in the transaction of the change."""
+
+    __tablename__ = "alert_events"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(40), unique=True)
+    """Stable id sent to receivers (``X-Viva-Archive-Event-Id``) so they can drop a repeat."""
+    watch_id: Mapped[int] = mapped_column(ForeignKey("watches.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    """``new``, ``changed``, ``gone``, ``health``, ``recovered`` or ``test``."""
+    article_id: Mapped[int | None] = mapped_column(BigInteger)
+    revision: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    """What else the event carries (health warnings; a test's sample)."""
+    created_at: Mapped[Timestamp] = mapped_column(index=True)
+
+
+class AlertDelivery(Base):
+    """One event to one destination: pending until sent, retried with backoff, else failed."""
+
+    __tablename__ = "alert_deliveries"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status"),
+        Index("ix_alert_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("alert_events.id", ondelete="CASCADE"), index=True
+    )
+    destination: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(8), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[Timestamp]
+    last_attempt_at: Mapped[Timestamp | None]
+    sent_at: Mapped[Timestamp | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[Timestamp]

@@ -10,13 +10,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import literal_column, null, update
+from sqlalchemy import literal_column, null, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.batching import chunks
 from storage.dialects import execute_upsert, upsert
 from storage.engine import get_session_factory
 from storage.models import Article
+from storage.outbox import article_watches, record_article_events, record_gone_events
 from storage.records import article_row, content_columns
 from storage.revisions import append_revisions, complete_captures
 from storage.validation import check_item
@@ -101,6 +102,8 @@ class ArchiveWriter:
                 )
             append_revisions(session, by_id, contents, written, now, run_id=run_id, source=source)
             complete_captures(session, [by_id[key] for key in result.unchanged])
+            if source != "import":  # an import replays history: nobody is told of it
+                _record_written(session, by_id, written, now)
         return result
 
     def mark_gone(self, article_ids: Iterable[int], *, now: datetime | None = None) -> list[int]:
@@ -117,6 +120,7 @@ class ArchiveWriter:
                     .returning(Article.article_id)
                 )
                 marked.extend(session.scalars(stmt))
+            record_gone_events(session, sorted(marked), now)
         return sorted(marked)
 
     def store_reextracted(
@@ -135,6 +139,7 @@ class ArchiveWriter:
         contents = {key: content_columns(item) for key, item in by_id.items()}
         written: dict[int, int] = {}
         with self.sessions.begin() as session:
+            hashes = _content_hashes(session, list(by_id))
             fresh = [key for key, item in by_id.items() if int(item["based_on"]) == 0]
             if fresh:
                 rows = [article_row(by_id[key], contents[key], now) for key in fresh]
@@ -158,7 +163,39 @@ class ArchiveWriter:
             append_revisions(
                 session, by_id, contents, written, now, run_id=None, source="reextract"
             )
+            # a new reading of the same text (tags, dates...) tells nobody anything
+            retold = {
+                k: n for k, n in written.items() if hashes.get(k) != contents[k]["content_hash"]
+            }
+            _record_written(session, by_id, retold, now)
         return sorted(written)
+
+
+def _record_written(
+    session: Session,
+    items: Mapping[int, Mapping[str, Any]],
+    written: Mapping[int, int],
+    now: datetime,
+) -> None:
+    """Alert events for what a write archived: revision 1 is ``new``, a later one ``changed``
+    (an unchanged recheck writes no revision, so it tells nobody anything)."""
+    watches = article_watches(session)
+    if not watches or not written:
+        return
+    for kind, wanted in (("new", lambda n: n == 1), ("changed", lambda n: n > 1)):
+        changed = [(items[key], n) for key, n in written.items() if wanted(n)]
+        if changed:
+            record_article_events(session, kind, changed, now, watches)
+
+
+def _content_hashes(session: Session, article_ids: list[int]) -> dict[int, str]:
+    """The current content hash of each archived article of ``article_ids``."""
+    stmt = select(Article.article_id, Article.content_hash)
+    return {
+        key: value
+        for part in chunks(article_ids)
+        for key, value in session.execute(stmt.where(Article.article_id.in_(part)))
+    }
 
 
 def _insert_absent(session: Session, rows: list[dict[str, Any]]) -> dict[int, int]:

@@ -49,6 +49,7 @@ TINY: dict[str, list[str]] = {
     "search_load.py": ["--articles", "200", "--seconds", "1", "--port", "{port}"],
     "wacz.py": ["--articles", "20,40"],
     "warc_growth.py": ["--articles", "2", "--days", "3", "--pad-kib", "1"],
+    "alerts.py": ["--articles", "40", "--repeat", "1", "--receiver-delay", "0.2"],
     "web.py": [
         "--articles", "200", "--seconds", "1", "--warmup", "0", "--concurrency", "2",
         "--workers", "2", "--port", "{port}",

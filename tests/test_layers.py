@@ -39,6 +39,7 @@ RULES: list[tuple[str, tuple[str, ...]]] = [
     (f"{P}/web", ("tests", CLI, f"{SCHEDULING}.daemon", "crawler")),
     (f"{P}/cli", ("tests",)),
     (f"{P}/scheduling", ("tests", CLI, WEB)),
+    (f"{P}/alerts", ("tests", CLI, f"{SCHEDULING}.daemon", f"{WEB}.app", f"{WEB}.pages")),
 ]  # fmt: skip
 """(folder or file under the repository root, modules it must not reach)."""
 

@@ -52,6 +52,21 @@ class Settings:
     stale_after: str | None = variable("VIVA_STALE_AFTER", "health: latest finds nothing for")
     warning_share: str | None = variable("VIVA_WARNING_SHARE", "health: extraction warnings")
     error_share: str | None = variable("VIVA_ERROR_SHARE", "health: errors per request")
+    alerts_every: str | None = variable(
+        "VIVA_ALERTS_EVERY", "daemon: how often pending alerts are delivered"
+    )
+    webhook_secret: str | None = variable(
+        "VIVA_WEBHOOK_SECRET", "alerts: HMAC-SHA256 secret signing every webhook (secret)"
+    )
+    smtp_url: str | None = variable(
+        "VIVA_SMTP_URL", "alerts: smtp://user:password@host:587 for email (secret)"
+    )
+    reader_url: str | None = variable(
+        "VIVA_READER_URL", "alerts: the web reader's public address, for article links"
+    )
+    alert_retry_base: str | None = variable(
+        "VIVA_ALERT_RETRY_BASE", "alerts: seconds before the first retry (doubling); default 10"
+    )
     test_database_url: str | None = variable(
         "TEST_DATABASE_URL", "PostgreSQL server of the tests and samples", test_only=True
     )

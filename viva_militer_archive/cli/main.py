@@ -14,6 +14,7 @@ from sqlalchemy.exc import DatabaseError
 from storage.config import ConfigError, resolve_database_url
 from storage.migrate import SchemaTooNewError
 from viva_militer_archive.cli import (
+    alerts,
     backup,
     crawl,
     db,
@@ -29,6 +30,7 @@ from viva_militer_archive.cli import (
     show,
     stats,
     verify,
+    watch,
 )
 from viva_militer_archive.cli.arguments import OneLineParser
 from viva_militer_archive.cli.errors import CliError, database_error
@@ -67,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_parser(subparsers)
     serve.add_parser(subparsers)
     backup.add_parser(subparsers)
+    watch.add_parser(subparsers)
+    alerts.add_parser(subparsers)
     return parser
 
 

@@ -44,6 +44,12 @@ def verify_command(settings: Sequence[str]) -> list[str]:
     return command
 
 
+def alerts_command() -> list[str]:
+    """``python -m viva_militer_archive.cli.main alerts deliver`` (the archive's URL goes in the
+    environment, secrets too: nothing secret on the command line)."""
+    return [sys.executable, "-m", "viva_militer_archive.cli.main", "alerts", "deliver"]
+
+
 @dataclass(slots=True)
 class ChildResult:
     """How a crawl child ended."""

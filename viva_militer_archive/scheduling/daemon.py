@@ -15,6 +15,7 @@ from types import FrameType
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.arguments import WIB
@@ -26,6 +27,7 @@ from storage.runs import RunJournal
 from viva_militer_archive.scheduling.child import (
     ChildResult,
     CrawlChild,
+    alerts_command,
     crawl_command,
     verify_command,
 )
@@ -39,6 +41,9 @@ MISFIRE_GRACE_SECONDS = 15 * 60
 """A run that starts up to 15 minutes late still runs (APScheduler's default is 1 second)."""
 VERIFY_TIMEOUT_SECONDS = 24 * 3600
 """Time limit of one verification (it reads every WARC file once or twice)."""
+ALERTS_TIMEOUT = 10 * 60.0
+"""Time limit of one ``alerts deliver`` child (each request has its own, far shorter one)."""
+ALERTS_JOB = "alerts"
 
 
 def worst_exit_code(codes: list[int]) -> int:
@@ -59,6 +64,7 @@ class Daemon:
         self.stopping = threading.Event()
         self._children: set[CrawlChild] = set()
         self._lock = threading.Lock()
+        self._delivering = threading.Lock()
 
     # -- one run -----------------------------------------------------------------------------
 
@@ -84,7 +90,21 @@ class Daemon:
             return EXIT_OK
         run = self._settle(result, run_id)
         self._report(spec, result, run)
+        self.deliver_alerts()  # what the crawl archived is told at once, not a minute later
         return result.exit_code
+
+    def deliver_alerts(self) -> int:
+        """Run ``alerts deliver`` in a child of its own (a crawl never waits on a receiver);
+        skipped while another delivery runs."""
+        if not self._delivering.acquire(blocking=False):
+            return EXIT_OK
+        try:
+            result = self._supervise(self._child(alerts_command(), ALERTS_TIMEOUT))
+        finally:
+            self._delivering.release()
+        if result is not None and result.exit_code != EXIT_OK:
+            log.error("Alert delivery ended with exit code %d", result.exit_code)
+        return EXIT_OK if result is None else result.exit_code
 
     def run_verification(self) -> int:
         """Run ``viva-archive verify`` in a child process (it records its outcome in the
@@ -163,7 +183,7 @@ class Daemon:
     def serve(self) -> int:
         """Schedule every job until SIGTERM/SIGINT, then stop the crawls and exit 0."""
         scheduler = BackgroundScheduler(
-            executors={"default": ThreadPoolExecutor(max_workers=len(self.config.jobs))},
+            executors={"default": ThreadPoolExecutor(max_workers=len(self.config.jobs) + 1)},
             job_defaults={
                 "coalesce": True,
                 "max_instances": 1,
@@ -177,6 +197,10 @@ class Daemon:
                 self.run_job, spec.trigger, args=[spec.name], id=spec.name, name=spec.name,
                 replace_existing=True, **extra,
             )  # fmt: skip
+        scheduler.add_job(
+            self.deliver_alerts, IntervalTrigger(seconds=self.config.alerts_every, timezone=WIB),
+            id=ALERTS_JOB, name=ALERTS_JOB, replace_existing=True,
+        )  # fmt: skip
         wake = threading.Event()
 
         def on_signal(signum: int, _frame: FrameType | None) -> None:

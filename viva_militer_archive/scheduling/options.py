@@ -41,6 +41,8 @@ class DaemonConfig:
     health: HealthPolicy
     once: bool
     database_url: str | None
+    alerts_every: float = 60.0
+    """Seconds between two ``viva-archive alerts deliver`` runs (besides one after each crawl)."""
 
 
 ENV_OPTIONS: tuple[tuple[str, str, str | None, str], ...] = (
@@ -53,6 +55,8 @@ ENV_OPTIONS: tuple[tuple[str, str, str | None, str], ...] = (
      "cron in WIB: weekly"),
     ("--jobs", "jobs", ",".join(JOB_NAMES), "jobs to run, comma-separated"),
     ("--timeout", "crawl_timeout", "45m", "time limit of one crawl"),
+    ("--alerts-every", "alerts_every", "1m", "how often pending alerts are delivered "
+     "(also after every crawl)"),
     ("--grace", "stop_grace", "30s", "time a stopped crawl gets to shut down before a kill"),
     ("--max-failures", "max_failures", "3", "warn after this many failed runs in a row"),
     ("--stale-after", "stale_after", "6h", "warn when latest runs find nothing this long"),
@@ -137,4 +141,5 @@ def config_from(argv: Sequence[str] | None, settings: Settings | None = None) ->
         ),
         once=args.once,
         database_url=args.database_url,
+        alerts_every=parse_duration(args.alerts_every, "--alerts-every").total_seconds(),
     )

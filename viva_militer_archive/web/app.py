@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException
 
 from storage.config import error_summary
 from storage.engine import READER_CONNECTIONS
-from viva_militer_archive.web import api, docs, memento, ops, pages
+from viva_militer_archive.web import api, docs, memento, ops, pages, watches
 from viva_militer_archive.web.archive import open_archive
 from viva_militer_archive.web.caching import ListValidators, app_version
 from viva_militer_archive.web.metrics import metrics_registry
@@ -80,6 +80,7 @@ def create_app(
     app.include_router(ops.router)
     app.include_router(pages.router)
     app.include_router(memento.router)
+    app.include_router(watches.router)
     app.include_router(docs.router)
     app.mount(
         "/static", StaticFiles(packages=[("viva_militer_archive.web", "static")]), name="static"

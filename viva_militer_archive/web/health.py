@@ -4,11 +4,15 @@ home page and the metrics: every mode's latest settled run checked against the s
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import sessionmaker
 
 from storage.browse import ArchiveBrowser
 from storage.clock import iso_timestamp
+from storage.deliveries import DeliveryQueue
 from viva_militer_archive.scheduling.health import (
     THRESHOLDS,
     HealthPolicy,
@@ -19,6 +23,8 @@ from viva_militer_archive.settings import Settings
 
 RUNS_CONSIDERED = 100
 """As many recent runs as the daemon reads after each run."""
+PENDING_TOO_LONG = timedelta(hours=1)
+"""``/healthz`` warns when an alert event has waited longer than this for its delivery."""
 
 
 def daemon_policy(settings: Settings) -> HealthPolicy:
@@ -70,3 +76,18 @@ def current_warnings(browser: ArchiveBrowser, policy: HealthPolicy) -> list[str]
                 warnings.append(warning)
     fixity = verification_warning(last_verification(browser))
     return [*warnings, fixity] if fixity else warnings
+
+
+def queue_of(engine: Engine) -> DeliveryQueue:
+    """The alert outbox's deliveries, read through the reader's engine."""
+    return DeliveryQueue(sessions=sessionmaker(engine))
+
+
+def outbox_warnings(engine: Engine, now: datetime | None = None) -> list[str]:
+    """A warning when an alert event has waited more than :data:`PENDING_TOO_LONG`."""
+    oldest = queue_of(engine).oldest_pending()
+    now = now or datetime.now(UTC)
+    if oldest is None or now - oldest <= PENDING_TOO_LONG:
+        return []
+    hours = (now - oldest).total_seconds() / 3600
+    return [f"alert events have waited {hours:.1f}h for delivery (see: viva-archive alerts)"]

@@ -7,15 +7,18 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from storage.browse import ArchiveBrowser
+from storage.deliveries import DeliveryQueue
 from storage.models import CrawlRun
 from viva_militer_archive.crawl_stats.keys import MAX_DROP_REASONS, bounded_reasons
 from viva_militer_archive.crawl_stats.site_change import CAUSES, site_changes
+from viva_militer_archive.web.health import queue_of
 
 PREFIX = "viva_archive_"
 RECENT_RUNS = 20
@@ -79,6 +82,7 @@ class ArchiveCollector(Collector):
         yield last_ok
         yield from self._runs(self.browser.recent_runs(RECENT_RUNS))
         yield from self._verification()
+        yield from _alerts(queue_of(self.browser.engine))
 
     def _verification(self) -> Iterator[Metric]:
         """When the last ``viva-archive verify`` ended and the problems it found (no sample
@@ -140,6 +144,23 @@ def _site_changes(latest: dict[str, CrawlRun]) -> Metric:
         for cause in CAUSES:
             family.add_metric([mode, cause], found.get(cause, 0))
     return family
+
+
+def _alerts(queue: DeliveryQueue) -> Iterator[Metric]:
+    """Alert deliveries by outcome, and how long the oldest undelivered event has waited."""
+    deliveries = _gauge(
+        "alert_deliveries", "Alert deliveries by status (pending, sent, failed).", ["status"]
+    )
+    for status, count in queue.counts().items():
+        deliveries.add_metric([status], count)
+    yield deliveries
+    oldest = queue.oldest_pending()
+    age = _gauge(
+        "alert_oldest_pending_seconds",
+        "Age of the oldest alert event still waiting for a delivery (0 when none waits).",
+    )
+    age.add_metric([], (datetime.now(UTC) - oldest).total_seconds() if oldest else 0.0)
+    yield age
 
 
 def metrics_registry(browser: ArchiveBrowser) -> CollectorRegistry:

@@ -13,7 +13,7 @@ from storage.browse import Change
 from storage.filters import ArticleFilters
 from viva_militer_archive.web.api import ERRORS, Reader
 from viva_militer_archive.web.feeds import ATOM_TYPE, FEED_ENTRIES, Entry, atom, entry_urn
-from viva_militer_archive.web.health import current_warnings, last_verification
+from viva_militer_archive.web.health import current_warnings, last_verification, outbox_warnings
 from viva_militer_archive.web.metrics import exposition
 from viva_militer_archive.web.params import Name, article_filters
 
@@ -44,6 +44,7 @@ class Health(BaseModel):
 )
 def healthz(reader: Reader) -> JSONResponse:
     warnings = current_warnings(reader.browser, reader.health)
+    warnings += outbox_warnings(reader.browser.engine)
     body: dict[str, Any] = {"status": "unhealthy" if warnings else "ok", "warnings": warnings}
     verification = last_verification(reader.browser)
     if verification is not None:

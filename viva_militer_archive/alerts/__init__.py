@@ -1,0 +1,1 @@
+"""Alerts: watches, their events and delivery by signed webhook and email."""
