@@ -107,9 +107,9 @@ def record_gone_events(session: Session, article_ids: list[int], now: datetime) 
     columns = (Article.article_id, Article.title, Article.body, Article.subchannel,
                Article.tags, Article.authors, Article.revision_count)  # fmt: skip
     rows = [
-        row._asdict()
+        dict(row)
         for part in chunks(article_ids)
-        for row in session.execute(select(*columns).where(Article.article_id.in_(part)))
+        for row in session.execute(select(*columns).where(Article.article_id.in_(part))).mappings()
     ]
     return record_article_events(
         session, "gone", [(row, row["revision_count"]) for row in rows], now, watches

@@ -12,12 +12,15 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import storage.types
-
 revision: str = "0006"
 down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+
+UTC_DATETIME = sa.DateTime(timezone=True)
+"""Aware timestamps (the models' UTCDateTime stores them as this type; copied here so the
+migration never imports the project)."""
 
 
 def upgrade() -> None:
@@ -32,7 +35,7 @@ def upgrade() -> None:
         sa.Column("events", sa.JSON(), nullable=False),
         sa.Column("destinations", sa.JSON(), nullable=False),
         sa.Column("health_warnings", sa.JSON(), nullable=False),
-        sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", UTC_DATETIME, nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_watches")),
         sa.UniqueConstraint("name", name=op.f("uq_watches_name")),
     )
@@ -45,7 +48,7 @@ def upgrade() -> None:
         sa.Column("article_id", sa.BigInteger(), nullable=True),
         sa.Column("revision", sa.Integer(), nullable=True),
         sa.Column("detail", sa.JSON(), nullable=False),
-        sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", UTC_DATETIME, nullable=False),
         sa.ForeignKeyConstraint(
             ["watch_id"],
             ["watches.id"],
@@ -68,11 +71,11 @@ def upgrade() -> None:
         sa.Column("destination", sa.Text(), nullable=False),
         sa.Column("status", sa.String(length=8), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("next_attempt_at", storage.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("last_attempt_at", storage.types.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("sent_at", storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("next_attempt_at", UTC_DATETIME, nullable=False),
+        sa.Column("last_attempt_at", UTC_DATETIME, nullable=True),
+        sa.Column("sent_at", UTC_DATETIME, nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
-        sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", UTC_DATETIME, nullable=False),
         sa.CheckConstraint(
             "status IN ('pending', 'sent', 'failed')", name=op.f("ck_alert_deliveries_status")
         ),

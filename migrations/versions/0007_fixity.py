@@ -15,12 +15,15 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import storage.types
-
 revision: str = "0007"
 down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+
+UTC_DATETIME = sa.DateTime(timezone=True)
+"""Aware timestamps (the models' UTCDateTime stores them as this type; copied here so the
+migration never imports the project)."""
 
 
 def upgrade() -> None:
@@ -31,7 +34,7 @@ def upgrade() -> None:
         sa.Column("size", sa.BigInteger(), nullable=False),
         sa.Column("records", sa.Integer(), nullable=False),
         sa.Column("sha256", sa.String(length=64), nullable=False),
-        sa.Column("closed_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("closed_at", UTC_DATETIME, nullable=False),
         sa.Column("crawl_run_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["crawl_run_id"],
@@ -50,9 +53,9 @@ def upgrade() -> None:
     op.create_table(
         "verifications",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("started_at", storage.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("finished_at", storage.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("since", storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("started_at", UTC_DATETIME, nullable=False),
+        sa.Column("finished_at", UTC_DATETIME, nullable=False),
+        sa.Column("since", UTC_DATETIME, nullable=True),
         sa.Column("deep", sa.Boolean(), nullable=False),
         sa.Column("files_checked", sa.Integer(), nullable=False),
         sa.Column("revisions_checked", sa.Integer(), nullable=False),

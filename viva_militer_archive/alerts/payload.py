@@ -11,10 +11,11 @@ from typing import Any
 from storage.browse import ArchiveBrowser
 from storage.clock import iso_timestamp
 from storage.deliveries import DueDelivery
+from storage.history import revision_text
 from storage.models import ArticleRevision
 from storage.records import COMPARED_FIELDS
 from viva_militer_archive.settings import from_environment
-from viva_militer_archive.web.diff import revision_text, side_by_side
+from viva_militer_archive.web.diff import side_by_side
 
 DIFF_FIELDS = ("title", "body", *COMPARED_FIELDS)
 """Fields compared between two revisions for ``changed_fields``."""
