@@ -4,7 +4,6 @@ including records a running crawl appended since), sorted, and used by pywb as i
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,20 +13,11 @@ from crawler.warc.cdxj import find_original, url_key
 from crawler.warc.sorting import ExternalSorter
 from tests.cli_helpers import viva
 from tests.replay import collection_from_archive, pywb, replayed
+from tests.warc_helpers import html_exchange
 
 
 def exchange(n: int) -> Exchange:
-    return Exchange(
-        url=f"http://127.0.0.1:9/militer/militer-dunia/{900000000 + n}-x?page=all",
-        method="GET",
-        request_headers=[("User-Agent", "test")],
-        status=200,
-        reason="OK",
-        protocol="HTTP/1.1",
-        response_headers=[("Content-Type", "text/html; charset=utf-8")],
-        body=f"<html><body><p>Artikel {n}</p></body></html>".encode(),
-        fetched_at=datetime(2026, 11, 1, 10, 0, n, tzinfo=UTC),
-    )
+    return html_exchange(900000000 + n, f"<html><body><p>Artikel {n}</p></body></html>", n, port=9)
 
 
 def index(archive: Path) -> str:

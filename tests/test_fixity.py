@@ -28,7 +28,7 @@ from storage.engine import get_session_factory
 from storage.fixity import FixityLedger
 from storage.models import ArticleRevision, Verification, WarcFile
 from tests.crawling import crawl, describe, last_run, revisions, stat
-from tests.warc_helpers import records, sample_site, warc_files, warcio_check
+from tests.warc_helpers import html_exchange, records, sample_site, warc_files, warcio_check
 from viva_militer_archive.cli import verify as verify_command
 from viva_militer_archive.cli.main import main
 from viva_militer_archive.crawl_stats.keys import WARC_REVISITS
@@ -41,21 +41,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def page(n: int, second: int = 0, body: str = "") -> Exchange:
-    return Exchange(
-        url=f"http://127.0.0.1:1/militer/militer-dunia/{n}-x?page=all",
-        method="GET",
-        request_headers=[("User-Agent", "test")],
-        status=200,
-        reason="OK",
-        protocol="HTTP/1.1",
-        response_headers=[("Content-Type", "text/html; charset=utf-8")],
-        body=(
-            body
-            or f"<html><body><p>Artikel {n} {random.Random(n).randbytes(1500).hex()}</p>"
-            "</body></html>"
-        ).encode(),
-        fetched_at=datetime(2026, 11, 1, 10, 0, second, tzinfo=UTC),
-    )
+    noise = random.Random(n).randbytes(1500).hex()
+    return html_exchange(n, body or f"<html><body><p>Artikel {n} {noise}</p></body></html>", second)
 
 
 # -- the writer --------------------------------------------------------------------------------

@@ -14,24 +14,14 @@ import pytest
 from crawler.extraction import PARSER_VERSION
 from crawler.warc import Exchange, RollingWarcWriter, WarcReadError, read_page
 from tests.crawling import articles, crawl, describe, last_run, revisions, stat
-from tests.warc_helpers import records, sample_site, warc_files, warcio_check
+from tests.warc_helpers import html_exchange, records, sample_site, warc_files, warcio_check
 from viva_militer_archive.sample_site.server import SampleSite
 
 
 def exchange(n: int, size: int = 200) -> Exchange:
     """A fetched page of about ``2 * size`` bytes that gzip cannot shrink much."""
     noise = random.Random(n).randbytes(size).hex()
-    return Exchange(
-        url=f"http://127.0.0.1:1/militer/militer-dunia/{n}-x?page=all",
-        method="GET",
-        request_headers=[("User-Agent", "test")],
-        status=200,
-        reason="OK",
-        protocol="HTTP/1.1",
-        response_headers=[("Content-Type", "text/html; charset=utf-8")],
-        body=f"<html><body><p>Artikel {n} ä</p>{noise}</body></html>".encode(),
-        fetched_at=datetime(2026, 11, 1, 10, 0, n, tzinfo=UTC),
-    )
+    return html_exchange(n, f"<html><body><p>Artikel {n} ä</p>{noise}</body></html>", n)
 
 
 @pytest.fixture

@@ -4,14 +4,31 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.arguments import WIB
+from crawler.warc.writer import Exchange
 from viva_militer_archive.sample_site.catalog import sample_articles
 from viva_militer_archive.sample_site.server import SampleSite
+
+
+def html_exchange(article_id: int, body: str, second: int, port: int = 1) -> Exchange:
+    """A ``?page=all`` page of article ``article_id`` answered 200 with ``body``, fetched at
+    second ``second`` of a fixed minute (for WARC tests that need no site)."""
+    return Exchange(
+        url=f"http://127.0.0.1:{port}/militer/militer-dunia/{article_id}-x?page=all",
+        method="GET",
+        request_headers=[("User-Agent", "test")],
+        status=200,
+        reason="OK",
+        protocol="HTTP/1.1",
+        response_headers=[("Content-Type", "text/html; charset=utf-8")],
+        body=body.encode(),
+        fetched_at=datetime(2026, 11, 1, 10, 0, second, tzinfo=UTC),
+    )
 
 
 def warcio_check(path: Path) -> subprocess.CompletedProcess[str]:
