@@ -35,6 +35,7 @@ from viva_militer_archive.crawl_stats.keys import WARC_REVISITS
 from viva_militer_archive.sample_site.server import SampleSite
 from viva_militer_archive.scheduling.durations import ScheduleError
 from viva_militer_archive.scheduling.options import config_from
+from viva_militer_archive.settings import from_environment
 from viva_militer_archive.web.app import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -124,6 +125,7 @@ def run_verify(
     parser.add_argument("--database-url")
     verify_command.add_parser(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(["--database-url", database_url, "verify", *argv])
+    args.environment = from_environment()  # as viva-archive's main hands it to every command
     capsys.readouterr()
     code = args.handler(args)
     return code, capsys.readouterr().out

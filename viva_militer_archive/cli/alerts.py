@@ -68,7 +68,7 @@ def run_deliver(args: argparse.Namespace) -> int:
     url = open_archive(args.database_url)
     settings = settings_or_fail()
     try:
-        announce_health(url, datetime.now(UTC))
+        announce_health(url, datetime.now(UTC), args.environment)
     except ScheduleError as exc:
         print(f"viva-archive: warning: health not checked: {exc}", file=sys.stderr)
     report = Deliverer(url, settings).run(budget=args.max_seconds)

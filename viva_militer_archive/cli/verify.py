@@ -45,7 +45,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def run(args: argparse.Namespace) -> int:
     since, _ = day_window(args.since, None)
-    page_class = configured_page_class() if args.deep else None
+    page_class = (
+        configured_page_class(args.environment.scrapy_settings_module) if args.deep else None
+    )
     database_url = open_archive(args.database_url)
     report = verify(
         database_url,
