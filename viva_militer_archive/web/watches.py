@@ -16,7 +16,7 @@ from sqlalchemy.orm import sessionmaker
 
 from storage.deliveries import WatchEvent
 from storage.models import Watch
-from storage.watches import WatchStore
+from storage.watches import WatchStore, watch_record
 from viva_militer_archive.web.api import ERRORS, Reader, Timestamp
 from viva_militer_archive.web.feeds import Entry, entry_urn
 from viva_militer_archive.web.health import queue_of
@@ -37,16 +37,11 @@ def public_destination(target: str) -> str:
 
 
 def public_watch(watch: Watch) -> dict[str, Any]:
-    return {
-        "name": watch.name,
-        "query": watch.query,
-        "subchannel": watch.subchannel,
-        "tag": watch.tag,
-        "author": watch.author,
-        "events": list(watch.events),
-        "destinations": [public_destination(target) for target in watch.destinations],
-        "created_at": watch.created_at,
-    }
+    """:func:`storage.watches.watch_record` with each destination shown by kind and host only
+    (webhook URLs often carry tokens)."""
+    record = watch_record(watch)
+    record["destinations"] = [public_destination(target) for target in watch.destinations]
+    return record
 
 
 class EventBody(BaseModel):
